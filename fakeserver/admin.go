@@ -1,0 +1,236 @@
+package fakeserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/scenarios"
+)
+
+// The admin API: the same operations as the Go API, as JSON over HTTP.
+
+func (s *Server) adminRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /__admin/scenarios", s.adminScenarios)
+	mux.HandleFunc("GET /__admin/scenario", s.adminActive)
+	mux.HandleFunc("PUT /__admin/scenario", s.adminActivate)
+	mux.HandleFunc("DELETE /__admin/scenario", s.adminDeactivate)
+	mux.HandleFunc("GET /__admin/clock", s.adminClock)
+	mux.HandleFunc("POST /__admin/clock", s.adminAdvance)
+	mux.HandleFunc("GET /__admin/journal", s.adminJournal)
+	mux.HandleFunc("DELETE /__admin/journal", s.adminClearJournal)
+	mux.HandleFunc("POST /__admin/reset", s.adminReset)
+	mux.HandleFunc("POST /__admin/actions", s.adminAction)
+	mux.HandleFunc("GET /__admin/otp", s.adminOTP)
+	mux.HandleFunc("/__admin/", func(w http.ResponseWriter, r *http.Request) {
+		adminError(w, http.StatusNotFound, fmt.Sprintf("no admin endpoint %s %s (valid: GET scenarios, GET|PUT|DELETE scenario, GET|POST clock, GET|DELETE journal, POST reset, POST actions, GET otp)", r.Method, r.URL.Path))
+	})
+}
+
+func adminError(w http.ResponseWriter, status int, msg string) {
+	fault.WriteJSON(w, status, map[string]any{"error": msg})
+}
+
+// decodeStrict reads a JSON body into v, rejecting unknown fields and
+// trailing data, with an error that says where.
+func decodeStrict(w http.ResponseWriter, r *http.Request, v any, valid string) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return describeJSONError(err, valid)
+	}
+	if dec.More() {
+		return errors.New("body has data after the JSON object")
+	}
+	return nil
+}
+
+type scenarioInfo struct {
+	*scenarios.Scenario
+	Explain scenarios.Explain `json:"explain"`
+	Active  bool              `json:"active"`
+}
+
+func (s *Server) adminScenarios(w http.ResponseWriter, r *http.Request) {
+	active := map[string]bool{}
+	for _, id := range s.Active() {
+		active[id] = true
+	}
+	out := []scenarioInfo{}
+	for _, sc := range scenarios.All() {
+		out = append(out, scenarioInfo{Scenario: sc, Explain: sc.Explain, Active: active[sc.ID]})
+	}
+	fault.WriteJSON(w, http.StatusOK, out)
+}
+
+// ActiveState is what GET /__admin/scenario answers.
+type ActiveState struct {
+	Active   []string            `json:"active"`
+	Params   []map[string]string `json:"params"`
+	Fixtures map[string]string   `json:"fixtures"`
+}
+
+func (s *Server) activeState() ActiveState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := ActiveState{Active: append([]string{}, s.st.active...), Fixtures: map[string]string{}}
+	for _, p := range s.st.params {
+		st.Params = append(st.Params, p)
+	}
+	for k, v := range s.st.fixtures {
+		st.Fixtures[k] = v
+	}
+	return st
+}
+
+func (s *Server) adminActive(w http.ResponseWriter, r *http.Request) {
+	fault.WriteJSON(w, http.StatusOK, s.activeState())
+}
+
+// activateRequest accepts one id, a list, or a list with parameters.
+type activateRequest struct {
+	ID        string            `json:"id"`
+	Params    map[string]string `json:"params"`
+	IDs       []string          `json:"ids"`
+	Scenarios []struct {
+		ID     string            `json:"id"`
+		Params map[string]string `json:"params"`
+	} `json:"scenarios"`
+}
+
+func (s *Server) adminActivate(w http.ResponseWriter, r *http.Request) {
+	var req activateRequest
+	if err := decodeStrict(w, r, &req, "id, params, ids, scenarios"); err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var ids []string
+	var params []map[string]string
+	if req.ID != "" && req.ID != "none" {
+		ids, params = append(ids, req.ID), append(params, req.Params)
+	}
+	for _, id := range req.IDs {
+		ids, params = append(ids, id), append(params, nil)
+	}
+	for _, sc := range req.Scenarios {
+		ids, params = append(ids, sc.ID), append(params, sc.Params)
+	}
+	if req.ID == "" && len(req.IDs) == 0 && len(req.Scenarios) == 0 {
+		adminError(w, http.StatusBadRequest, `no scenario given: send {"id": ID}, {"ids": [ID, ...]} or {"id": "none"} (valid ids: `+strings.Join(scenarios.IDs(), ", ")+")")
+		return
+	}
+	if err := s.Activate(ids, params...); err != nil {
+		status := http.StatusBadRequest
+		var unknown *scenarios.UnknownError
+		if errors.As(err, &unknown) {
+			status = http.StatusNotFound
+		}
+		adminError(w, status, err.Error())
+		return
+	}
+	s.journal.Clear()
+	fault.WriteJSON(w, http.StatusOK, s.activeState())
+}
+
+func (s *Server) adminDeactivate(w http.ResponseWriter, r *http.Request) {
+	if err := s.Activate(nil); err != nil {
+		adminError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	fault.WriteJSON(w, http.StatusOK, s.activeState())
+}
+
+type clockState struct {
+	Now    time.Time `json:"now"`
+	Offset string    `json:"offset"`
+}
+
+func (s *Server) clockState() clockState {
+	return clockState{Now: s.clock.Now().UTC(), Offset: s.clock.Offset().String()}
+}
+
+func (s *Server) adminClock(w http.ResponseWriter, r *http.Request) {
+	fault.WriteJSON(w, http.StatusOK, s.clockState())
+}
+
+func (s *Server) adminAdvance(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Advance string `json:"advance"`
+	}
+	if err := decodeStrict(w, r, &req, "advance"); err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	d, err := time.ParseDuration(req.Advance)
+	if err != nil || d < 0 {
+		adminError(w, http.StatusBadRequest, fmt.Sprintf("advance: %q is not a non-negative duration (want e.g. \"90s\", \"10m\", \"2h\")", req.Advance))
+		return
+	}
+	s.clock.Advance(d)
+	fault.WriteJSON(w, http.StatusOK, s.clockState())
+}
+
+func (s *Server) adminJournal(w http.ResponseWriter, r *http.Request) {
+	var since int64
+	if v := r.URL.Query().Get("since"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			adminError(w, http.StatusBadRequest, fmt.Sprintf("since: %q is not a sequence number (want an integer >= 0)", v))
+			return
+		}
+		since = n
+	}
+	w.Header().Set("X-Authchaos-Journal-Dropped", strconv.FormatInt(s.journal.Dropped(), 10))
+	fault.WriteJSON(w, http.StatusOK, s.journal.Entries(since))
+}
+
+func (s *Server) adminClearJournal(w http.ResponseWriter, r *http.Request) {
+	s.journal.Clear()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
+	if err := s.Reset(); err != nil {
+		adminError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	fault.WriteJSON(w, http.StatusOK, s.activeState())
+}
+
+func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Action string `json:"action"`
+		Arg    string `json:"arg"`
+	}
+	if err := decodeStrict(w, r, &req, "action, arg"); err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err := s.Do(fault.Action(req.Action), req.Arg); err != nil {
+		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	fault.WriteJSON(w, http.StatusOK, map[string]string{"done": req.Action})
+}
+
+// adminOTP is the user's phone: the code their authenticator shows now.
+func (s *Server) adminOTP(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("user")
+	if name == "" {
+		name = s.cfg.Users[0].Username
+	}
+	s.mu.Lock()
+	_, ok := s.st.users[name]
+	s.mu.Unlock()
+	if !ok {
+		adminError(w, http.StatusNotFound, fmt.Sprintf("no user %q", name))
+		return
+	}
+	fault.WriteJSON(w, http.StatusOK, map[string]string{"user": name, "otp": s.OTP(name)})
+}

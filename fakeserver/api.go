@@ -1,0 +1,246 @@
+package fakeserver
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/internal/authn"
+	"github.com/authchaos/authchaos/internal/config"
+)
+
+// principal is who a protected call is made as.
+type principal struct {
+	user   string
+	scopes []string
+	roles  []string
+}
+
+// deny writes a 401/403, or the bare answer many APIs give when the
+// active scenario says so.
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, knobs fault.Knobs, ch fault.Challenge) {
+	if knobs.BareUnauthorized && (ch.Status == 0 || ch.Status == http.StatusUnauthorized) {
+		fault.NoteOf(r).Reason = ch.Reason
+		fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{"status": 401, "message": "Unauthorized"})
+		return
+	}
+	ch.Realm = s.cfg.Realm
+	ch.Write(w, r)
+}
+
+// findRoute matches a request to the configured routes.
+func (s *Server) findRoute(path, method string) (config.Route, bool, []string) {
+	var methods []string
+	for _, rt := range s.cfg.Routes {
+		if rt.Path != path {
+			continue
+		}
+		if slices.Contains(rt.Methods, method) || (method == http.MethodHead && slices.Contains(rt.Methods, http.MethodGet)) {
+			return rt, true, nil
+		}
+		methods = append(methods, rt.Methods...)
+	}
+	return config.Route{}, false, methods
+}
+
+// handleAPI serves the protected API: route, authenticate, authorize,
+// answer. Each refusal says which rule refused and why.
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	route, ok, methods := s.findRoute(r.URL.Path, r.Method)
+	if !ok {
+		if len(methods) > 0 {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			fault.NoteOf(r).Reason = "method_not_allowed"
+			fault.WriteJSON(w, http.StatusMethodNotAllowed, map[string]any{"status": 405, "reason": "method_not_allowed", "hint": "allowed: " + strings.Join(methods, ", ")})
+			return
+		}
+		fault.NoteOf(r).Reason = "not_found"
+		fault.WriteJSON(w, http.StatusNotFound, map[string]any{"status": 404, "reason": "not_found", "hint": fmt.Sprintf("no route %s %s; check the path for typos, extra slashes or a wrong prefix", r.Method, r.URL.Path)})
+		return
+	}
+	if route.Public {
+		s.answer(w, r, route, principal{})
+		return
+	}
+	s.mu.Lock()
+	knobs := s.st.knobs
+	s.mu.Unlock()
+	schemes := route.Schemes
+	if o, ok := knobs.RouteSchemes[route.Path]; ok {
+		schemes = o
+	}
+	scopes := append(append([]string(nil), route.Scopes...), knobs.RouteScopes[route.Path]...)
+	roles := route.Roles
+
+	cred, err := authn.FromRequest(r)
+	var malformed *authn.MalformedError
+	switch {
+	case errors.As(err, &malformed):
+		status, scheme := http.StatusUnauthorized, preferred(schemes, cred.Scheme)
+		if cred.Scheme == authn.Bearer {
+			status = http.StatusBadRequest // RFC 6750 §3.1 invalid_request
+		}
+		s.deny(w, r, knobs, fault.Challenge{Status: status, Scheme: challengeScheme(scheme), Error: "invalid_request",
+			Description: malformed.Error(), Reason: "malformed_credentials",
+			Hint: "fix how the credential is encoded; sending it again unchanged will fail the same way"})
+		return
+	case cred.Scheme == authn.None:
+		ch := fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: "missing_credentials",
+			Hint: fmt.Sprintf("send credentials: this route accepts %s", strings.Join(schemes, ", "))}
+		ch.Headers = http.Header{}
+		for _, other := range schemes[1:] {
+			ch.Headers.Add("WWW-Authenticate", fmt.Sprintf(`%s realm="%s"`, challengeScheme(other), s.cfg.Realm))
+		}
+		s.deny(w, r, knobs, ch)
+		return
+	case !slices.Contains(schemes, cred.Scheme):
+		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
+			Description: fmt.Sprintf("this route accepts %s credentials, got %s", strings.Join(schemes, " or "), cred.Scheme),
+			Reason:      "wrong_scheme", Hint: fmt.Sprintf("resend with %s", strings.Join(schemes, " or ")),
+			Extra: map[string]any{"accepted_schemes": schemes}})
+		return
+	}
+	who, ch := s.authenticate(r, cred, knobs)
+	if ch != nil {
+		if ch.Scheme == "" {
+			ch.Scheme = challengeScheme(cred.Scheme)
+		}
+		s.deny(w, r, knobs, *ch)
+		return
+	}
+	fault.NoteOf(r).Subject = who.user
+	if missing := missingAll(scopes, who.scopes); len(missing) > 0 {
+		// RFC 6750 §3.1: insufficient_scope is 403, with the scope needed.
+		s.deny(w, r, knobs, fault.Challenge{Status: http.StatusForbidden, Scheme: challengeScheme(cred.Scheme), Error: "insufficient_scope",
+			Description: fmt.Sprintf("this route needs scope %s; the credential has %q", strings.Join(missing, " "), strings.Join(who.scopes, " ")),
+			Scope:       strings.Join(scopes, " "), Reason: "insufficient_scope",
+			Hint: "ask for a token with the scopes in the scope parameter, then retry"})
+		return
+	}
+	if missing := missingAll(roles, who.roles); len(missing) > 0 {
+		fault.NoteOf(r).Reason = "insufficient_role"
+		fault.WriteJSON(w, http.StatusForbidden, map[string]any{"status": 403, "reason": "insufficient_role",
+			"hint": fmt.Sprintf("authenticated as %s, but this route needs role %s: a new token will not help, ask an administrator", who.user, strings.Join(missing, ", "))})
+		return
+	}
+	s.mu.Lock()
+	s.st.countSuccess()
+	s.mu.Unlock()
+	s.answer(w, r, route, who)
+}
+
+// challengeScheme names the challenge for a presented scheme; sessions
+// answer with "Session" since no RFC names a cookie scheme.
+func challengeScheme(scheme string) string {
+	if scheme == authn.Cookie {
+		return "Session"
+	}
+	return scheme
+}
+
+func preferred(accepted []string, presented string) string {
+	if slices.Contains(accepted, presented) {
+		return presented
+	}
+	return accepted[0]
+}
+
+func missingAll(need, have []string) []string {
+	var out []string
+	for _, n := range need {
+		if !slices.Contains(have, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// authenticate checks a well-formed credential of an accepted scheme.
+func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs fault.Knobs) (principal, *fault.Challenge) {
+	now := s.clock.Now()
+	switch cred.Scheme {
+	case authn.Bearer:
+		claims, extra, err := s.keys.verify(cred.Secret, s.issuerFor(r), now.Add(knobs.Skew))
+		if err != nil {
+			var te *tokenError
+			errors.As(err, &te)
+			return principal{}, &fault.Challenge{Error: "invalid_token", Description: te.Description, Reason: te.Reason,
+				Hint: "get a new access token (refresh it or authenticate again) and retry once"}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if rec, ok := s.st.access[claims.ID]; ok && rec.revoked {
+			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "the access token was revoked", Reason: "token_revoked",
+				Hint: "get a new access token (refresh it or authenticate again) and retry once"}
+		}
+		p := principal{user: claims.Subject, scopes: strings.Fields(extra.Scope)}
+		if u, ok := s.st.users[claims.Subject]; ok {
+			p.roles = u.roles
+		}
+		return p, nil
+	case authn.Basic:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		u, lerr := s.checkPasswordLocked(s.st, cred.User, cred.Secret, "")
+		if lerr != nil && lerr.reason != "mfa_required" {
+			return principal{}, &fault.Challenge{Reason: lerr.reason, Description: lerr.description, Hint: lerr.hint}
+		}
+		if lerr != nil {
+			u = s.st.users[cred.User]
+		}
+		return principal{user: u.name, scopes: u.scopes, roles: u.roles}, nil
+	case authn.APIKey:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		k, ok := s.st.apiKeys[cred.Secret]
+		switch {
+		case !ok:
+			return principal{}, &fault.Challenge{Error: "invalid_key", Description: "the API key is not known here", Reason: "invalid_api_key", Hint: "check the key belongs to this environment"}
+		case k.revoked:
+			return principal{}, &fault.Challenge{Error: "invalid_key", Description: "the API key was revoked", Reason: "api_key_revoked", Hint: "a revoked key never comes back: stop and ask for a new key"}
+		}
+		p := principal{user: k.owner, scopes: k.scopes}
+		if u, ok := s.st.users[k.owner]; ok {
+			p.roles = u.roles
+		}
+		return p, nil
+	case authn.Cookie:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		ss, ok := s.st.sessions[cred.Secret]
+		switch {
+		case !ok:
+			return principal{}, &fault.Challenge{Reason: "session_unknown", Description: "the session is not known (logged out, or ended by the server)", Hint: "log in again"}
+		case !now.Before(ss.expires):
+			delete(s.st.sessions, cred.Secret)
+			return principal{}, &fault.Challenge{Reason: "session_expired", Description: "the session expired at " + ss.expires.UTC().Format(time.RFC3339), Hint: "log in again, then retry"}
+		}
+		u := s.st.users[ss.user]
+		return principal{user: u.name, scopes: u.scopes, roles: u.roles}, nil
+	}
+	return principal{}, &fault.Challenge{Reason: "wrong_scheme", Description: "unsupported scheme " + cred.Scheme}
+}
+
+var items = []map[string]any{
+	{"id": 1, "name": "umbrella"}, {"id": 2, "name": "rain boots"}, {"id": 3, "name": "thermos"},
+}
+
+// answer is the protected resource itself: small, fixed, JSON.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, route config.Route, who principal) {
+	switch {
+	case route.Public:
+		fault.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "path": route.Path})
+	case route.Path == "/api/me":
+		fault.WriteJSON(w, http.StatusOK, map[string]any{"user": who.user, "scopes": who.scopes, "roles": who.roles, "scheme": fault.NoteOf(r).Scheme})
+	case route.Path == "/api/items" && r.Method == http.MethodPost:
+		fault.WriteJSON(w, http.StatusCreated, map[string]any{"id": 4, "created_by": who.user})
+	case route.Path == "/api/items":
+		fault.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+	default:
+		fault.WriteJSON(w, http.StatusOK, map[string]any{"path": route.Path, "user": who.user})
+	}
+}

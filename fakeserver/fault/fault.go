@@ -1,0 +1,217 @@
+// Package fault is the narrow seam through which a scenario changes the
+// fake server.
+//
+// A scenario never reaches into handler internals. It gets an Env while it
+// is installed and may only: read the virtual clock, turn Knobs (lifetimes,
+// lock-out thresholds, cookie attributes...), put Edge layers in front of the
+// server (a WAF, a firewall, a captive portal, a stray .htaccess), schedule
+// an Action after some successful calls (revoke the key mid-run), and
+// publish Fixtures the suites hand to the client (a stale stored token).
+// Everything an edge writes goes through Reject or Respond, so the journal
+// always learns the reason.
+package fault
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Knobs are the fake server's tunable behaviours. Zero values mean "as
+// configured"; a scenario sets only what it is about.
+type Knobs struct {
+	AccessTTL  time.Duration // lifetime of access tokens
+	RefreshTTL time.Duration // lifetime of refresh tokens
+	SessionTTL time.Duration // lifetime of session cookies
+	OTPTTL     time.Duration // lifetime of a one-time code
+
+	// Skew is added to the virtual clock when the API judges a token's
+	// nbf and exp, as if the API ran on a host whose clock is off.
+	Skew time.Duration
+
+	// RotateRefresh issues a new refresh token on every refresh and treats
+	// reuse of an old one as theft: the whole family is revoked.
+	RotateRefresh bool
+
+	LockoutAfter int  // wrong passwords before the account locks; 0 never
+	RequireMFA   bool // logins and password grants need a one-time code
+	SessionLimit int  // live sessions per user; 0 unlimited
+
+	CookieDomain   string        // Domain attribute of the session cookie
+	CookieSecure   bool          // Secure attribute
+	CookieSameSite http.SameSite // SameSite attribute; 0 means Lax
+
+	// BareUnauthorized answers every 401 without WWW-Authenticate and with
+	// the body {"status":401,"message":"Unauthorized"}, as many APIs do.
+	BareUnauthorized bool
+
+	// RouteSchemes overrides which schemes a route accepts, by path.
+	RouteSchemes map[string][]string
+	// RouteScopes adds scopes a route requires, by path.
+	RouteScopes map[string][]string
+}
+
+// Edge is a layer in front of the server: it sees every request before
+// routing and authentication, and either answers it or passes it on.
+type Edge func(next http.Handler) http.Handler
+
+// Origins are the other origins a scenario may redirect to. Both record
+// into the same journal as the server.
+type Origins struct {
+	Self      string // the server's own base URL
+	CrossHost string // same listener address under another host name
+	OtherPort string // same host, another port
+}
+
+// Env is what a scenario may touch while it is installed.
+type Env interface {
+	Now() time.Time
+	Knobs() *Knobs
+	Use(e Edge)
+	Origins() Origins
+	// After runs a once, after n more successful protected API calls.
+	After(n int, a Action)
+	// Fixture publishes a value the suites pass to the client (for
+	// example "access_token" for a stale stored token).
+	Fixture(name, value string)
+	// Mint issues tokens for a user as the token endpoint would.
+	Mint(user string, scopes []string) (access, refresh string, err error)
+	// Do performs an action now.
+	Do(a Action, arg string) error
+}
+
+// Action is a change an operator makes to the server mid-run.
+type Action string
+
+// Actions a scenario or the admin API can perform.
+const (
+	RevokeAccessTokens Action = "revoke-access-tokens" // every live access token
+	RevokeAPIKey       Action = "revoke-api-key"       // the key named by arg, or all
+	RotateSigningKey   Action = "rotate-signing-key"   // old kid leaves JWKS
+	ChangePassword     Action = "change-password"      // arg: user; kills sessions, refresh tokens
+	ExpireRefreshToken Action = "expire-refresh-tokens"
+)
+
+// Actions lists every Action, for error messages and the admin API.
+var Actions = []Action{RevokeAccessTokens, RevokeAPIKey, RotateSigningKey, ChangePassword, ExpireRefreshToken}
+
+// Note is what the journal records about a request beyond its status. The
+// server attaches one to every request's context; whoever decides the
+// answer fills it in.
+type Note struct {
+	Reason     string
+	Scheme     string
+	Credential string // fingerprint
+	Subject    string // user or client id, never a secret
+	Grant      string // token endpoint grant type
+	Origin     string // which backend or layer answered: app, waf, portal...
+}
+
+type noteKey struct{}
+
+// WithNote returns a context carrying a fresh Note.
+func WithNote(ctx context.Context) (context.Context, *Note) {
+	n := &Note{}
+	return context.WithValue(ctx, noteKey{}, n), n
+}
+
+// NoteOf returns the request's Note, or a throwaway one.
+func NoteOf(r *http.Request) *Note {
+	if n, ok := r.Context().Value(noteKey{}).(*Note); ok {
+		return n
+	}
+	return &Note{}
+}
+
+// Challenge is a 401 or 403 answer: the RFC 7235 challenge and the JSON
+// body with a machine reason and a human hint.
+type Challenge struct {
+	Status      int    // 401 unless set
+	Scheme      string // Bearer, Basic, ApiKey...; empty for no header
+	Realm       string
+	Error       string // RFC 6750 error code for Bearer
+	Description string
+	Scope       string // RFC 6750 scope for insufficient_scope
+	Reason      string // machine-readable, in the body and the journal
+	Hint        string // what to do about it, for a human
+	Headers     http.Header
+	Extra       map[string]any // more body fields
+}
+
+// Header renders the WWW-Authenticate value.
+func (c Challenge) Header() string {
+	if c.Scheme == "" {
+		return ""
+	}
+	var params []string
+	add := func(k, v string) {
+		if v != "" {
+			params = append(params, fmt.Sprintf(`%s="%s"`, k, quote(v)))
+		}
+	}
+	add("realm", c.Realm)
+	add("error", c.Error)
+	add("error_description", c.Description)
+	add("scope", c.Scope)
+	if len(params) == 0 {
+		return c.Scheme
+	}
+	return c.Scheme + " " + strings.Join(params, ", ")
+}
+
+// Write sends the challenge and records its reason.
+func (c Challenge) Write(w http.ResponseWriter, r *http.Request) {
+	status := c.Status
+	if status == 0 {
+		status = http.StatusUnauthorized
+	}
+	NoteOf(r).Reason = c.Reason
+	// The main challenge goes first: clients that read one header read it.
+	if h := c.Header(); h != "" {
+		w.Header().Set("WWW-Authenticate", h)
+	}
+	for k, vs := range c.Headers {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	body := map[string]any{"status": status, "reason": c.Reason, "hint": c.Hint}
+	if c.Error != "" {
+		body["error"] = c.Error
+	}
+	if c.Description != "" {
+		body["error_description"] = c.Description
+	}
+	if c.Scope != "" {
+		body["scope"] = c.Scope
+	}
+	for k, v := range c.Extra {
+		body[k] = v
+	}
+	WriteJSON(w, status, body)
+}
+
+// Respond writes a raw answer (an HTML page, say) and records its reason.
+func Respond(w http.ResponseWriter, r *http.Request, status int, reason, contentType, body string) {
+	NoteOf(r).Reason = reason
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// WriteJSON writes v as a JSON answer.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func quote(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+}

@@ -1,0 +1,145 @@
+package fakeserver
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// signingAlg is ES256: every JOSE library and OIDC client accepts it, and
+// its keys generate in microseconds, so rotating keys in tests is free.
+const signingAlg = jose.ES256
+
+// keyring holds the current signing key and the public keys JWKS
+// publishes. A rotation drops the old key from JWKS, which is the fault:
+// tokens signed with it no longer verify.
+type keyring struct {
+	mu        sync.RWMutex
+	kid       string
+	signer    jose.Signer
+	published map[string]*ecdsa.PublicKey
+	order     []string
+}
+
+func newKeyring() (*keyring, error) {
+	k := &keyring{published: map[string]*ecdsa.PublicKey{}}
+	return k, k.rotate(false)
+}
+
+func (k *keyring) rotate(keepOld bool) error {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("generate signing key: %w", err)
+	}
+	kid := randomHex(8)
+	signer, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: signingAlg, Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return fmt.Errorf("signer: %w", err)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !keepOld {
+		k.published = map[string]*ecdsa.PublicKey{}
+		k.order = nil
+	}
+	k.kid, k.signer = kid, signer
+	k.published[kid] = &priv.PublicKey
+	k.order = append(k.order, kid)
+	return nil
+}
+
+func (k *keyring) jwks() jose.JSONWebKeySet {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	var set jose.JSONWebKeySet
+	for _, kid := range k.order {
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.published[kid], KeyID: kid, Algorithm: string(signingAlg), Use: "sig"})
+	}
+	return set
+}
+
+// accessClaims are the JWT claims of an access token beyond the
+// registered ones.
+type accessClaims struct {
+	Scope    string `json:"scope,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+	Name     string `json:"name,omitempty"`
+}
+
+func (k *keyring) sign(claims jwt.Claims, extra any) (string, error) {
+	k.mu.RLock()
+	signer := k.signer
+	k.mu.RUnlock()
+	return jwt.Signed(signer).Claims(claims).Claims(extra).Serialize()
+}
+
+// tokenError is why a token did not verify: a reason for the journal and
+// a description for the client.
+type tokenError struct {
+	Reason      string
+	Description string
+}
+
+func (e *tokenError) Error() string { return e.Description }
+
+// verify checks signature, issuer and time window of a JWT. now is the
+// judging clock (possibly skewed). It never panics on hostile input: the
+// JOSE library parses, we only compare.
+func (k *keyring) verify(raw, issuer string, now time.Time) (jwt.Claims, accessClaims, error) {
+	var claims jwt.Claims
+	var extra accessClaims
+	if strings.Count(raw, ".") != 2 {
+		return claims, extra, &tokenError{"malformed_token", fmt.Sprintf("token is not a JWT: want 3 dot-separated parts, got %d", strings.Count(raw, ".")+1)}
+	}
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{signingAlg})
+	if err != nil {
+		return claims, extra, &tokenError{"malformed_token", "token is not a valid JWS: " + err.Error()}
+	}
+	if len(tok.Headers) != 1 {
+		return claims, extra, &tokenError{"malformed_token", "token must carry exactly one signature"}
+	}
+	kid := tok.Headers[0].KeyID
+	k.mu.RLock()
+	pub, ok := k.published[kid]
+	k.mu.RUnlock()
+	if !ok {
+		return claims, extra, &tokenError{"unknown_signing_key", fmt.Sprintf("token is signed with key %q, which is not in /jwks (the signing key was rotated)", kid)}
+	}
+	if err := tok.Claims(pub, &claims, &extra); err != nil {
+		return claims, extra, &tokenError{"bad_signature", "token signature does not verify with key " + kid}
+	}
+	if claims.Issuer != issuer {
+		return claims, extra, &tokenError{"wrong_issuer", fmt.Sprintf("token issuer %q is not %q", claims.Issuer, issuer)}
+	}
+	if claims.Expiry == nil {
+		return claims, extra, &tokenError{"malformed_token", "token has no exp claim"}
+	}
+	if now.After(claims.Expiry.Time()) {
+		return claims, extra, &tokenError{"token_expired", fmt.Sprintf("token expired at %s (server time %s)", claims.Expiry.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
+	}
+	if claims.NotBefore != nil && now.Before(claims.NotBefore.Time()) {
+		return claims, extra, &tokenError{"token_not_yet_valid", fmt.Sprintf("token is not valid before %s (server time %s)", claims.NotBefore.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
+	}
+	return claims, extra, nil
+}
+
+var errNoRandom = errors.New("crypto/rand failed")
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(errNoRandom) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}

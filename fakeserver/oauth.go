@@ -1,0 +1,426 @@
+package fakeserver
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/internal/authn"
+)
+
+// tokenResponse is RFC 6749 §5.1.
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+}
+
+// oauthError is RFC 6749 §5.2, plus our reason and hint.
+type oauthError struct {
+	status      int
+	code        string
+	description string
+	reason      string
+	hint        string
+	basic       bool // the client authenticated with Basic: answer with a challenge
+}
+
+func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, e oauthError) {
+	fault.NoteOf(r).Reason = e.reason
+	if e.basic && e.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Basic realm="%s", error="%s"`, s.cfg.Realm, e.code))
+	}
+	w.Header().Set("Pragma", "no-cache")
+	fault.WriteJSON(w, e.status, map[string]any{
+		"error": e.code, "error_description": e.description, "reason": e.reason, "hint": e.hint,
+	})
+}
+
+const maxFormBytes = 64 << 10
+
+// handleToken is the token endpoint, RFC 6749 §3.2.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	note := fault.NoteOf(r)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "bad_content_type",
+			description: fmt.Sprintf("Content-Type is %q, want application/x-www-form-urlencoded (RFC 6749 §4)", r.Header.Get("Content-Type"))})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "bad_form", description: "form body does not parse: " + err.Error()})
+		return
+	}
+	grant := r.PostForm.Get("grant_type")
+	note.Grant = grant
+	clientID, secret, viaBasic, oerr := clientCredentials(r)
+	if oerr != nil {
+		s.writeOAuthError(w, r, *oerr)
+		return
+	}
+	note.Subject = clientID
+	c, ok := s.client(clientID)
+	if !ok || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
+		desc := fmt.Sprintf("client %q is not registered here", clientID)
+		if ok {
+			desc = fmt.Sprintf("client secret for %q is wrong", clientID)
+		}
+		s.writeOAuthError(w, r, oauthError{status: 401, code: "invalid_client", reason: "invalid_client", basic: viaBasic,
+			description: desc, hint: "check that the client id and secret belong to this environment (staging and production have different clients)"})
+		return
+	}
+	scopes := strings.Fields(r.PostForm.Get("scope"))
+	issuer := s.issuerFor(r)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	var resp tokenResponse
+	var err error
+	switch grant {
+	case "client_credentials":
+		resp, err = s.issueLocked(st, issuer, c.ID, c.ID, grantScopes(scopes, c.Scopes), "-", false)
+	case "password":
+		u, e := s.checkPasswordLocked(st, r.PostForm.Get("username"), r.PostForm.Get("password"), r.PostForm.Get("otp"))
+		if e != nil {
+			s.writeOAuthError(w, r, oauthError{status: 400, code: oauthCode(e.reason), reason: e.reason, description: e.description, hint: e.hint})
+			return
+		}
+		note.Subject = u.name
+		resp, err = s.issueLocked(st, issuer, u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", true)
+	case "refresh_token":
+		rt, e := s.useRefreshLocked(st, r.PostForm.Get("refresh_token"), c.ID)
+		if e != nil {
+			s.writeOAuthError(w, r, *e)
+			return
+		}
+		note.Subject = rt.user
+		granted := rt.scopes
+		if len(scopes) > 0 {
+			for _, sc := range scopes {
+				if !slices.Contains(rt.scopes, sc) {
+					s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_scope", reason: "scope_exceeds_grant",
+						description: fmt.Sprintf("scope %q was not granted originally (granted: %s); a refresh cannot widen scope", sc, strings.Join(rt.scopes, " ")),
+						hint:        "ask for the wider scope with a new grant (password, client_credentials or authorization_code)"})
+					return
+				}
+			}
+			granted = grantScopes(scopes, rt.scopes)
+		}
+		family := rt.family
+		if !st.knobs.RotateRefresh {
+			family = "-"
+		}
+		resp, err = s.issueLocked(st, issuer, rt.user, c.ID, granted, family, false)
+		if !st.knobs.RotateRefresh {
+			resp.RefreshToken = r.PostForm.Get("refresh_token")
+		}
+	case "authorization_code":
+		code, e := s.useCodeLocked(st, r.PostForm.Get("code"), c.ID, r.PostForm.Get("redirect_uri"), r.PostForm.Get("code_verifier"))
+		if e != nil {
+			s.writeOAuthError(w, r, *e)
+			return
+		}
+		note.Subject = code.user
+		resp, err = s.issueLocked(st, issuer, code.user, c.ID, code.scopes, "", true)
+	case "":
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "missing_grant_type", description: "grant_type is required (valid: client_credentials, password, refresh_token, authorization_code)"})
+		return
+	default:
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "unsupported_grant_type", reason: "unsupported_grant_type",
+			description: fmt.Sprintf("grant_type %q is not supported (valid: client_credentials, password, refresh_token, authorization_code)", grant)})
+		return
+	}
+	if err != nil {
+		s.writeOAuthError(w, r, oauthError{status: 500, code: "server_error", reason: "signing_failed", description: err.Error()})
+		return
+	}
+	w.Header().Set("Pragma", "no-cache")
+	fault.WriteJSON(w, http.StatusOK, resp)
+}
+
+func oauthCode(reason string) string {
+	if reason == "mfa_required" {
+		return "mfa_required"
+	}
+	return "invalid_grant"
+}
+
+// clientCredentials reads client authentication from Basic (RFC 6749
+// §2.3.1, form-urlencoded inside) or the form, never both.
+func clientCredentials(r *http.Request) (id, secret string, viaBasic bool, _ *oauthError) {
+	formID, formSecret := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	if h := r.Header.Get("Authorization"); h != "" {
+		cred, err := authn.ParseAuthorization(h)
+		if err != nil || cred.Scheme != authn.Basic {
+			msg := "client authentication must be HTTP Basic or client_id/client_secret form fields"
+			if err != nil {
+				msg = err.Error()
+			}
+			return "", "", true, &oauthError{status: 401, code: "invalid_client", reason: "malformed_client_auth", description: msg, basic: true}
+		}
+		if formSecret != "" {
+			return "", "", true, &oauthError{status: 400, code: "invalid_request", reason: "two_client_auth_methods", description: "client authenticated with both Basic and client_secret; use one (RFC 6749 §2.3)"}
+		}
+		id, errID := url.QueryUnescape(cred.User)
+		sec, errSec := url.QueryUnescape(cred.Secret)
+		if errID != nil || errSec != nil {
+			return "", "", true, &oauthError{status: 401, code: "invalid_client", reason: "malformed_client_auth", description: "Basic client credentials are not form-urlencoded (RFC 6749 §2.3.1)", basic: true}
+		}
+		return id, sec, true, nil
+	}
+	if formID == "" {
+		return "", "", false, &oauthError{status: 401, code: "invalid_client", reason: "missing_client_auth", description: "no client authentication: send HTTP Basic or client_id and client_secret"}
+	}
+	return formID, formSecret, false, nil
+}
+
+// loginError is a failed primary authentication.
+type loginError struct{ reason, description, hint string }
+
+// checkPasswordLocked verifies a user's password (and one-time code when
+// MFA is on), counting failures toward the lock-out.
+func (s *Server) checkPasswordLocked(st *state, name, password, otp string) (*user, *loginError) {
+	u, ok := st.users[name]
+	if !ok {
+		return nil, &loginError{"wrong_password", "username or password is wrong", "check the credentials; do not retry automatically, accounts lock after repeated failures"}
+	}
+	if u.locked {
+		return nil, &loginError{"account_locked", fmt.Sprintf("account %q is locked after %d failed logins", name, u.failures), "an administrator must unlock the account (POST /__admin/reset)"}
+	}
+	if subtle.ConstantTimeCompare([]byte(u.password), []byte(password)) != 1 {
+		u.failures++
+		if n := st.knobs.LockoutAfter; n > 0 && u.failures >= n {
+			u.locked = true
+			return nil, &loginError{"account_locked", fmt.Sprintf("wrong password; account %q is now locked after %d failures", name, u.failures), "stop retrying passwords: each attempt counted toward the lock-out"}
+		}
+		desc := "username or password is wrong"
+		if n := st.knobs.LockoutAfter; n > 0 {
+			desc = fmt.Sprintf("username or password is wrong (%d of %d attempts before lock-out)", u.failures, n)
+		}
+		return nil, &loginError{"wrong_password", desc, "check the credentials; do not retry automatically, accounts lock after repeated failures"}
+	}
+	if st.knobs.RequireMFA {
+		now, step := s.clock.Now(), st.lifetime(s.cfg).otp
+		switch otp {
+		case "":
+			return nil, &loginError{"mfa_required", "a one-time code is required: send it as otp", "read the current code from the authenticator (otp_url) and log in again with it"}
+		case totp(name, now, step):
+		case totp(name, now.Add(-step), step):
+			return nil, &loginError{"otp_expired", "the one-time code has expired", "read the current code and try again at once"}
+		default:
+			return nil, &loginError{"otp_invalid", "the one-time code is wrong", "read the current code from the authenticator"}
+		}
+	}
+	u.failures = 0
+	return u, nil
+}
+
+func (s *Server) useRefreshLocked(st *state, raw, clientID string) (*refreshToken, *oauthError) {
+	bad := func(reason, desc, hint string) *oauthError {
+		return &oauthError{status: 400, code: "invalid_grant", reason: reason, description: desc, hint: hint}
+	}
+	if raw == "" {
+		return nil, &oauthError{status: 400, code: "invalid_request", reason: "missing_refresh_token", description: "refresh_token is required"}
+	}
+	rt, ok := st.refresh[raw]
+	switch {
+	case !ok:
+		return nil, bad("refresh_token_unknown", "refresh token is not known to this server", "log in again with the primary credentials")
+	case rt.client != clientID:
+		return nil, bad("refresh_token_client_mismatch", "refresh token was issued to another client", "use the client that obtained it")
+	case rt.revoked:
+		return nil, bad("refresh_token_revoked", "refresh token was revoked", "log in again with the primary credentials")
+	case !s.clock.Now().Before(rt.expires):
+		return nil, bad("refresh_token_expired", "refresh token expired at "+rt.expires.UTC().Format(time.RFC3339), "log in again with the primary credentials")
+	case rt.used && st.knobs.RotateRefresh:
+		// RFC 6819 §5.2.2.3 / OAuth 2.0 Security BCP §4.14: a rotated
+		// token presented again means two parties hold it; kill them all.
+		for _, other := range st.refresh {
+			if other.family == rt.family {
+				other.revoked = true
+			}
+		}
+		return nil, bad("refresh_token_reused", "refresh token was already used; the whole token family is revoked", "keep only the newest refresh token, and refresh once even when calls run concurrently")
+	}
+	if st.knobs.RotateRefresh {
+		rt.used = true
+	}
+	return rt, nil
+}
+
+func (s *Server) useCodeLocked(st *state, raw, clientID, redirectURI, verifier string) (*authCode, *oauthError) {
+	bad := func(reason, desc string) *oauthError {
+		return &oauthError{status: 400, code: "invalid_grant", reason: reason, description: desc}
+	}
+	code, ok := st.codes[raw]
+	if !ok {
+		return nil, bad("code_unknown", "authorization code is unknown or already used")
+	}
+	delete(st.codes, raw) // one use only, RFC 6749 §4.1.2
+	switch {
+	case code.client != clientID:
+		return nil, bad("code_client_mismatch", "authorization code was issued to another client")
+	case code.redirectURI != redirectURI:
+		return nil, bad("redirect_uri_mismatch", fmt.Sprintf("redirect_uri %q differs from the one in the authorization request", redirectURI))
+	case !s.clock.Now().Before(code.expires):
+		return nil, bad("code_expired", "authorization code expired")
+	case code.challenge != "" && pkceS256(verifier) != code.challenge:
+		return nil, bad("pkce_mismatch", "code_verifier does not match code_challenge (S256)")
+	}
+	return code, nil
+}
+
+func pkceS256(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// handleAuthorize is the authorization endpoint, RFC 6749 §4.1.1, with
+// PKCE (RFC 7636). It approves at once for the session's user, the
+// login_hint, or the first configured user: a test server has no one to
+// click "allow".
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	c, ok := s.client(q.Get("client_id"))
+	if !ok {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "invalid_client",
+			description: fmt.Sprintf("client_id %q is not registered; not redirecting", q.Get("client_id"))})
+		return
+	}
+	redirect := q.Get("redirect_uri")
+	if !slices.Contains(c.RedirectURIs, redirect) {
+		// RFC 6749 §4.1.2.1: never redirect to an unverified URI.
+		fault.NoteOf(r).Subject = c.ID
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "redirect_uri_mismatch",
+			description: fmt.Sprintf("redirect_uri %q is not registered for client %s (registered: %s); exact match required, not redirecting", redirect, c.ID, strings.Join(c.RedirectURIs, ", ")),
+			hint:        "register the exact redirect URI, including scheme, port, path and trailing slash"})
+		return
+	}
+	back := func(params url.Values) {
+		u, _ := url.Parse(redirect)
+		qq := u.Query()
+		for k, v := range params {
+			qq[k] = v
+		}
+		if st := q.Get("state"); st != "" {
+			qq.Set("state", st)
+		}
+		u.RawQuery = qq.Encode()
+		http.Redirect(w, r, u.String(), http.StatusFound)
+	}
+	if q.Get("response_type") != "code" {
+		fault.NoteOf(r).Reason = "unsupported_response_type"
+		back(url.Values{"error": {"unsupported_response_type"}, "error_description": {"only response_type=code is supported"}})
+		return
+	}
+	if q.Get("code_challenge") != "" && q.Get("code_challenge_method") != "S256" {
+		fault.NoteOf(r).Reason = "pkce_method"
+		back(url.Values{"error": {"invalid_request"}, "error_description": {"code_challenge_method must be S256"}})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	name := s.cfg.Users[0].Username
+	if hint := q.Get("login_hint"); st.users[hint] != nil {
+		name = hint
+	}
+	if ck, err := r.Cookie(authn.SessionCookie); err == nil {
+		if ss, ok := st.sessions[ck.Value]; ok && s.clock.Now().Before(ss.expires) {
+			name = ss.user
+		}
+	}
+	code := "code_" + randomHex(16)
+	st.codes[code] = &authCode{client: c.ID, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
+		scopes: grantScopes(strings.Fields(q.Get("scope")), st.users[name].scopes, append(c.Scopes, "openid")), expires: s.clock.Now().Add(time.Minute)}
+	fault.NoteOf(r).Subject = name
+	back(url.Values{"code": {code}})
+}
+
+// handleRevoke is RFC 7009: always 200, even for unknown tokens, so a
+// caller learns nothing about which tokens exist.
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "bad_form", description: "form body does not parse: " + err.Error()})
+		return
+	}
+	id, secret, viaBasic, oerr := clientCredentials(r)
+	if oerr != nil {
+		s.writeOAuthError(w, r, *oerr)
+		return
+	}
+	if c, ok := s.client(id); !ok || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
+		s.writeOAuthError(w, r, oauthError{status: 401, code: "invalid_client", reason: "invalid_client", basic: viaBasic, description: "client authentication failed"})
+		return
+	}
+	token := r.PostForm.Get("token")
+	if token == "" {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "missing_token", description: "token is required"})
+		return
+	}
+	now := s.clock.Now()
+	claims, _, verr := s.keys.verify(token, s.issuerFor(r), now)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	if rt, ok := st.refresh[token]; ok {
+		// RFC 7009 §2.1: revoking a refresh token ends its grant.
+		for _, other := range st.refresh {
+			if other.family == rt.family {
+				other.revoked = true
+			}
+		}
+	} else if verr == nil {
+		if rec, ok := st.access[claims.ID]; ok {
+			rec.revoked = true
+		} else {
+			st.access[claims.ID] = &accessRecord{user: claims.Subject, revoked: true}
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	iss := s.issuerFor(r)
+	var scopes []string
+	for _, c := range s.cfg.Clients {
+		for _, sc := range c.Scopes {
+			if !slices.Contains(scopes, sc) {
+				scopes = append(scopes, sc)
+			}
+		}
+	}
+	fault.WriteJSON(w, http.StatusOK, map[string]any{
+		"issuer":                                iss,
+		"authorization_endpoint":                iss + "/oauth/authorize",
+		"token_endpoint":                        iss + "/oauth/token",
+		"revocation_endpoint":                   iss + "/oauth/revoke",
+		"jwks_uri":                              iss + "/jwks",
+		"response_types_supported":              []string{"code"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{string(signingAlg)},
+		"grant_types_supported":                 []string{"authorization_code", "client_credentials", "password", "refresh_token"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"scopes_supported":                      append([]string{"openid"}, scopes...),
+	})
+}
+
+func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-cache")
+	fault.WriteJSON(w, http.StatusOK, s.keys.jwks())
+}

@@ -1,0 +1,75 @@
+package fakeserver
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/internal/authn"
+)
+
+// routes builds the handler tree: admin and metrics first (never behind a
+// scenario's edges, never journaled), then the journal, then the active
+// scenario's edges, then the application.
+func (s *Server) routes() http.Handler {
+	app := http.NewServeMux()
+	app.HandleFunc("POST /oauth/token", s.handleToken)
+	app.HandleFunc("GET /oauth/authorize", s.handleAuthorize)
+	app.HandleFunc("POST /oauth/revoke", s.handleRevoke)
+	app.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
+	app.HandleFunc("GET /jwks", s.handleJWKS)
+	app.HandleFunc("POST /login", s.handleLogin)
+	app.HandleFunc("POST /logout", s.handleLogout)
+	app.HandleFunc("/api/", s.handleAPI)
+	app.HandleFunc("GET /{$}", s.handleIndex)
+	app.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fault.NoteOf(r).Reason = "not_found"
+		fault.WriteJSON(w, http.StatusNotFound, map[string]any{"status": 404, "reason": "not_found", "hint": "see GET / for the endpoints"})
+	})
+	s.app = app
+	edged := s.journaled("app", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		h := s.st.handler
+		s.mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	top := http.NewServeMux()
+	s.adminRoutes(top)
+	top.Handle("GET /metrics", s.metrics.handler())
+	top.Handle("/", edged)
+	return top
+}
+
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	iss := s.issuerFor(r)
+	fault.WriteJSON(w, http.StatusOK, map[string]any{
+		"name":      "authchaos fake auth server",
+		"scenario":  s.activeName(),
+		"discovery": iss + "/.well-known/openid-configuration",
+		"endpoints": []string{"POST /oauth/token", "GET /oauth/authorize", "POST /oauth/revoke", "GET /jwks", "POST /login", "POST /logout", "GET /api/me", "GET /api/items", "GET /__admin/scenarios"},
+	})
+}
+
+// serveOtherOrigin is the origin redirect scenarios send clients to: a
+// public mirror that answers anyone, so the only thing that can go wrong
+// there is what the client chose to send.
+func (s *Server) serveOtherOrigin(w http.ResponseWriter, r *http.Request) {
+	note := fault.NoteOf(r)
+	if strings.HasPrefix(r.URL.Path, "/portal") {
+		fault.Respond(w, r, http.StatusOK, "captive_portal_page", "text/html; charset=utf-8", portalPage)
+		return
+	}
+	if note.Scheme != authn.None {
+		note.Reason = "credential_leaked"
+	}
+	fault.WriteJSON(w, http.StatusOK, map[string]any{"origin": "other", "host": r.Host, "path": r.URL.Path,
+		"items": items, "received_credential": note.Scheme != authn.None})
+}
+
+// portalPage is what a hotel Wi-Fi shows instead of the internet.
+const portalPage = `<!DOCTYPE html>
+<html><head><title>Welcome to Hotel Guest Wi-Fi</title></head>
+<body><h1>Welcome!</h1><p>Please accept the terms of use to continue to the internet.</p>
+<form method="post" action="/portal/accept"><label><input type="checkbox" name="terms"> I accept the terms</label>
+<button type="submit">Connect</button></form></body></html>
+`

@@ -1,0 +1,332 @@
+// Package fakeserver is a fake auth server that fails on purpose.
+//
+// It speaks real OAuth 2.0 (RFC 6749, 7009), signs real JWTs published
+// through JWKS (RFC 7515, 7517, 7519), keeps sessions, API keys and Basic
+// users, and answers every failure the way RFC 7235 and RFC 6750 say. The
+// one idea to hold: a Server is healthy until a scenario from package
+// scenarios is activated, and then it reproduces that failure mode exactly,
+// recording every request in a Journal the suites judge clients from.
+//
+// A Server is an http.Handler, so it drops into httptest; Start runs it on
+// a loopback port like httptest.NewServer. Every expiry reads the Server's
+// virtual clock, so a test advances time instead of sleeping.
+package fakeserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/internal/clock"
+	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/scenarios"
+)
+
+// Server is the fake auth server.
+type Server struct {
+	cfg      *config.File
+	clock    *clock.Clock
+	journal  *Journal
+	logger   *slog.Logger
+	observer func(Entry)
+	metrics  *metrics
+	keys     *keyring
+	issuer   string // fixed issuer, or "" to derive it from the request
+
+	mu    sync.Mutex
+	st    *state
+	name  string // active scenario ids, joined by "+"
+	mux   http.Handler
+	app   http.Handler
+	alt   http.Handler
+	lns   []net.Listener
+	srvs  []*http.Server
+	url   string
+	alURL string
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithConfig uses a parsed configuration file instead of the defaults.
+func WithConfig(f *config.File) Option { return func(s *Server) { s.cfg = f } }
+
+// WithClock uses c as the virtual clock; tests pass clock.Frozen(t0).
+func WithClock(c *clock.Clock) Option { return func(s *Server) { s.clock = c } }
+
+// WithLogger logs answers at Warn for 4xx and 5xx, Debug otherwise. The
+// server never logs on its own; without a logger it is silent.
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.logger = l } }
+
+// WithObserver calls fn for every journal entry, after it is recorded.
+func WithObserver(fn func(Entry)) Option { return func(s *Server) { s.observer = fn } }
+
+// WithIssuer fixes the token issuer (default: the URL the request came to).
+func WithIssuer(iss string) Option { return func(s *Server) { s.issuer = strings.TrimRight(iss, "/") } }
+
+// New builds a Server with scenarios from the config already active.
+func New(opts ...Option) (*Server, error) {
+	s := &Server{}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.cfg == nil {
+		s.cfg = config.Default()
+	}
+	if s.clock == nil {
+		s.clock = clock.New()
+	}
+	s.journal = newJournal(s.cfg.JournalCap)
+	s.metrics = newMetrics()
+	if s.logger != nil {
+		prev := s.observer
+		s.observer = func(e Entry) {
+			s.log(e)
+			if prev != nil {
+				prev(e)
+			}
+		}
+	}
+	var err error
+	if s.keys, err = newKeyring(); err != nil {
+		return nil, err
+	}
+	s.mux = s.routes()
+	s.alt = s.journaled("other-origin", http.HandlerFunc(s.serveOtherOrigin))
+	var ids []string
+	var params []map[string]string
+	for _, sc := range s.cfg.Scenarios {
+		ids = append(ids, sc.ID)
+		params = append(params, sc.Params)
+	}
+	if err := s.Activate(ids, params...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// MustNew is New for tests and examples: it panics on error.
+func MustNew(opts ...Option) *Server {
+	s, err := New(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func (s *Server) log(e Entry) {
+	level := slog.LevelDebug
+	if e.Status >= 400 {
+		level = slog.LevelWarn
+	}
+	s.logger.Log(context.Background(), level, "request",
+		"seq", e.Seq, "method", e.Method, "host", e.Host, "path", e.Path, "status", e.Status,
+		"scheme", e.Scheme, "credential", e.Credential, "reason", e.Reason, "scenario", e.Scenario)
+}
+
+// ServeHTTP serves the fake server's own origin.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Start listens on a free loopback port, plus a second one for the other
+// origin redirect scenarios use, and serves until Close.
+func (s *Server) Start() error { return s.Listen("127.0.0.1:0") }
+
+// Listen serves on addr (and a second port on the same host).
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	alt, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listen for the other origin on %s: %w", host, err)
+	}
+	s.mu.Lock()
+	s.lns = []net.Listener{ln, alt}
+	s.url = "http://" + hostPort(ln.Addr())
+	s.alURL = "http://" + hostPort(alt.Addr())
+	main := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	other := &http.Server{Handler: s.alt, ReadHeaderTimeout: 10 * time.Second}
+	s.srvs = []*http.Server{main, other}
+	s.mu.Unlock()
+	go func() { _ = main.Serve(ln) }()
+	go func() { _ = other.Serve(alt) }()
+	return nil
+}
+
+func hostPort(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if host == "::" || host == "0.0.0.0" || host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// URL is the base URL once started, e.g. http://127.0.0.1:41234.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
+}
+
+// Origins are the redirect targets: the cross-host name reaches the other
+// listener as "localhost", the other-port one as the same IP.
+func (s *Server) Origins() fault.Origins {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := fault.Origins{Self: s.url, OtherPort: s.alURL}
+	if s.alURL != "" {
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.alURL, "http://"))
+		o.CrossHost = "http://localhost:" + port
+	}
+	return o
+}
+
+// Close stops both listeners, waiting up to five seconds for requests in
+// flight.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	srvs := s.srvs
+	s.srvs = nil
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var errs []error
+	for _, srv := range srvs {
+		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Clock is the server's virtual clock.
+func (s *Server) Clock() *clock.Clock { return s.clock }
+
+// Advance moves the virtual clock forward.
+func (s *Server) Advance(d time.Duration) time.Time { return s.clock.Advance(d) }
+
+// Journal is the request journal.
+func (s *Server) Journal() *Journal { return s.journal }
+
+// Config is the configuration the server runs with.
+func (s *Server) Config() *config.File { return s.cfg }
+
+// Active returns the ids of the active scenarios.
+func (s *Server) Active() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.st.active...)
+}
+
+// Fixtures returns what the active scenarios published for clients.
+func (s *Server) Fixtures() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for k, v := range s.st.fixtures {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Server) activeName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.name
+}
+
+// Activate resets the server's state and installs the given scenarios in
+// order, params[i] applying to ids[i]. No ids means a healthy server. On
+// error the previous state stays in place.
+func (s *Server) Activate(ids []string, params ...map[string]string) error {
+	st := s.newState()
+	env := &env{s: s, st: st}
+	seen := map[string]bool{}
+	for i, id := range ids {
+		if seen[id] {
+			return fmt.Errorf("scenario %s is listed twice", id)
+		}
+		seen[id] = true
+		var given map[string]string
+		if i < len(params) {
+			given = params[i]
+		}
+		sc, p, err := scenarios.Resolve(id, given)
+		if err != nil {
+			return err
+		}
+		if err := sc.Install(env, p); err != nil {
+			return fmt.Errorf("install scenario %s: %w", id, err)
+		}
+		st.active = append(st.active, id)
+		st.params = append(st.params, p)
+	}
+	st.handler = st.edgeChain(s.app)
+	s.mu.Lock()
+	s.st = st
+	s.name = strings.Join(st.active, "+")
+	s.mu.Unlock()
+	return nil
+}
+
+// Reset clears the journal, rewinds the clock and reinstalls the active
+// scenarios on fresh state.
+func (s *Server) Reset() error {
+	s.mu.Lock()
+	ids := append([]string(nil), s.st.active...)
+	var params []map[string]string
+	for _, p := range s.st.params {
+		params = append(params, p)
+	}
+	s.mu.Unlock()
+	s.journal.Clear()
+	s.clock.Reset()
+	return s.Activate(ids, params...)
+}
+
+// Do performs an operator action now (rotate the key, revoke tokens...).
+func (s *Server) Do(a fault.Action, arg string) error {
+	s.mu.Lock()
+	st := s.st
+	s.mu.Unlock()
+	return (&env{s: s, st: st}).Do(a, arg)
+}
+
+// MintToken issues an access and refresh token for a user as the password
+// grant would, for tests that need a token without a client.
+func (s *Server) MintToken(user string, scopes ...string) (access, refresh string, err error) {
+	s.mu.Lock()
+	st := s.st
+	s.mu.Unlock()
+	return (&env{s: s, st: st}).Mint(user, scopes)
+}
+
+// OTP is the one-time code a user's authenticator shows right now.
+func (s *Server) OTP(user string) string {
+	return totp(user, s.clock.Now(), s.state().lifetime(s.cfg).otp)
+}
+
+func (s *Server) state() *state {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st
+}
+
+func (s *Server) issuerFor(r *http.Request) string {
+	if s.issuer != "" {
+		return s.issuer
+	}
+	return "http://" + r.Host
+}

@@ -1,0 +1,130 @@
+package fakeserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/internal/authn"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	OTP      string `json:"otp"`
+}
+
+// handleLogin checks a password (and one-time code) and sets a session
+// cookie whose attributes the active scenario may have bent.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	note := fault.NoteOf(r)
+	req, err := decodeLogin(w, r)
+	if err != nil {
+		fault.NoteOf(r).Reason = "bad_login_request"
+		fault.WriteJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "reason": "bad_login_request", "hint": err.Error()})
+		return
+	}
+	note.Subject = req.Username
+	s.mu.Lock()
+	st := s.st
+	u, lerr := s.checkPasswordLocked(st, req.Username, req.Password, req.OTP)
+	now := s.clock.Now()
+	if lerr == nil && st.knobs.SessionLimit > 0 && st.liveSessions(u.name, now) >= st.knobs.SessionLimit {
+		lerr = &loginError{"device_limit", fmt.Sprintf("%s already has %d active sessions (limit %d)", u.name, st.liveSessions(u.name, now), st.knobs.SessionLimit),
+			"sign out on another device, or end old sessions, then log in again"}
+	}
+	if lerr != nil {
+		knobs := st.knobs
+		s.mu.Unlock()
+		extra := map[string]any{}
+		if lerr.reason == "mfa_required" {
+			extra["otp_required"] = true
+		}
+		s.deny(w, r, knobs, fault.Challenge{Scheme: "Session", Realm: s.cfg.Realm, Error: lerr.reason,
+			Description: lerr.description, Reason: lerr.reason, Hint: lerr.hint, Extra: extra})
+		return
+	}
+	id := "s_" + randomHex(20)
+	expires := now.Add(st.lifetime(s.cfg).session)
+	st.sessions[id] = &session{user: u.name, expires: expires}
+	knobs := st.knobs
+	s.mu.Unlock()
+	sameSite := knobs.CookieSameSite
+	if sameSite == 0 {
+		sameSite = http.SameSiteLaxMode
+	}
+	// MaxAge, not Expires: the browser's clock is not the virtual one.
+	http.SetCookie(w, &http.Cookie{Name: authn.SessionCookie, Value: id, Path: "/", HttpOnly: true,
+		Domain: knobs.CookieDomain, Secure: knobs.CookieSecure, SameSite: sameSite,
+		MaxAge: int(expires.Sub(now) / time.Second)})
+	fault.WriteJSON(w, http.StatusOK, map[string]any{"user": u.name, "expires_at": expires.UTC().Format(time.RFC3339)})
+}
+
+func decodeLogin(w http.ResponseWriter, r *http.Request) (loginRequest, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	var req loginRequest
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return req, describeJSONError(err, "username, password, otp")
+		}
+		if dec.More() {
+			return req, errors.New("body has data after the JSON object")
+		}
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return req, fmt.Errorf("form body does not parse: %w", err)
+		}
+		req = loginRequest{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password"), OTP: r.PostForm.Get("otp")}
+	default:
+		return req, fmt.Errorf("Content-Type is %q, want application/json or application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
+	}
+	if req.Username == "" {
+		return req, errors.New("username is required")
+	}
+	return req, nil
+}
+
+// describeJSONError turns encoding/json's errors into one that says where
+// and what was expected.
+func describeJSONError(err error, valid string) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("body is empty, want a JSON object")
+	case errors.As(err, &syn):
+		return fmt.Errorf("invalid JSON at byte %d: %v", syn.Offset, syn)
+	case errors.As(err, &typ):
+		return fmt.Errorf("field %q: got JSON %s, want %s", typ.Field, typ.Value, typ.Type)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("JSON body ends early")
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return fmt.Errorf("body is larger than %d bytes", mbe.Limit)
+	}
+	msg := err.Error()
+	if len(msg) > 20 && msg[:20] == "json: unknown field " {
+		return fmt.Errorf("unknown field %s (valid: %s)", msg[20:], valid)
+	}
+	return fmt.Errorf("invalid JSON: %v", err)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if ck, err := r.Cookie(authn.SessionCookie); err == nil {
+		s.mu.Lock()
+		delete(s.st.sessions, ck.Value)
+		s.mu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: authn.SessionCookie, Value: "", Path: "/", MaxAge: -1})
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,351 @@
+package fakeserver
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/internal/config"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// state is everything a scenario activation resets. It is guarded by
+// Server.mu; handlers take the lock for each read-modify-write.
+type state struct {
+	active   []string
+	params   []map[string]string
+	knobs    fault.Knobs
+	edges    []fault.Edge
+	handler  http.Handler // the app behind the edges, built at activation
+	triggers []*trigger
+	fixtures map[string]string
+
+	users    map[string]*user
+	apiKeys  map[string]*apiKey
+	sessions map[string]*session
+	refresh  map[string]*refreshToken
+	access   map[string]*accessRecord // by jti
+	codes    map[string]*authCode
+}
+
+type user struct {
+	name     string
+	password string
+	scopes   []string
+	roles    []string
+	failures int
+	locked   bool
+}
+
+type apiKey struct {
+	owner   string
+	scopes  []string
+	revoked bool
+}
+
+type session struct {
+	user    string
+	expires time.Time
+}
+
+type refreshToken struct {
+	user, client string
+	scopes       []string
+	family       string
+	expires      time.Time
+	used         bool // rotated away: presenting it again is reuse
+	revoked      bool
+}
+
+type accessRecord struct {
+	user    string
+	expires time.Time
+	revoked bool
+}
+
+type authCode struct {
+	client, user, redirectURI string
+	scopes                    []string
+	challenge                 string
+	expires                   time.Time
+}
+
+type trigger struct {
+	remaining int
+	action    fault.Action
+	fn        func()
+}
+
+func (s *Server) newState() *state {
+	st := &state{
+		fixtures: map[string]string{},
+		users:    map[string]*user{},
+		apiKeys:  map[string]*apiKey{},
+		sessions: map[string]*session{},
+		refresh:  map[string]*refreshToken{},
+		access:   map[string]*accessRecord{},
+		codes:    map[string]*authCode{},
+	}
+	for _, u := range s.cfg.Users {
+		st.users[u.Username] = &user{name: u.Username, password: u.Password, scopes: u.Scopes, roles: u.Roles}
+	}
+	for _, k := range s.cfg.APIKeys {
+		st.apiKeys[k.Key] = &apiKey{owner: k.Owner, scopes: k.Scopes}
+	}
+	return st
+}
+
+// lifetimes are the effective lifetimes: a scenario's knob wins over the
+// configuration.
+type lifetimes struct{ access, refresh, session, otp time.Duration }
+
+func (st *state) lifetime(cfg *config.File) lifetimes {
+	pick := func(knob time.Duration, conf config.Duration) time.Duration {
+		if knob > 0 {
+			return knob
+		}
+		return conf.D()
+	}
+	return lifetimes{
+		access:  pick(st.knobs.AccessTTL, cfg.Lifetimes.AccessToken),
+		refresh: pick(st.knobs.RefreshTTL, cfg.Lifetimes.RefreshToken),
+		session: pick(st.knobs.SessionTTL, cfg.Lifetimes.Session),
+		otp:     pick(st.knobs.OTPTTL, cfg.Lifetimes.OTP),
+	}
+}
+
+func (s *Server) client(id string) (config.Client, bool) {
+	for _, c := range s.cfg.Clients {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return config.Client{}, false
+}
+
+// grantScopes narrows what was asked to what every party allows. An empty
+// request gets everything allowed.
+func grantScopes(requested []string, allowed ...[]string) []string {
+	if len(requested) == 0 && len(allowed) > 0 {
+		requested = allowed[0]
+	}
+	var out []string
+	for _, sc := range requested {
+		ok := true
+		for _, a := range allowed {
+			if !slices.Contains(a, sc) {
+				ok = false
+			}
+		}
+		if ok && !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// issue mints an access token (and a refresh token when family is not
+// "-"). Callers hold s.mu.
+func (s *Server) issueLocked(st *state, issuer, subject, client string, scopes []string, family string, idToken bool) (tokenResponse, error) {
+	now := s.clock.Now()
+	lt := st.lifetime(s.cfg)
+	jti := randomHex(12)
+	aud := client
+	if aud == "" {
+		aud = "authchaos"
+	}
+	claims := jwt.Claims{
+		Issuer: issuer, Subject: subject, Audience: jwt.Audience{aud}, ID: jti,
+		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(lt.access)),
+	}
+	access, err := s.keys.sign(claims, accessClaims{Scope: strings.Join(scopes, " "), ClientID: client})
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	st.access[jti] = &accessRecord{user: subject, expires: now.Add(lt.access)}
+	resp := tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(lt.access / time.Second), Scope: strings.Join(scopes, " ")}
+	if family != "-" {
+		if family == "" {
+			family = randomHex(6)
+		}
+		rt := "rt_" + randomHex(24)
+		st.refresh[rt] = &refreshToken{user: subject, client: client, scopes: scopes, family: family, expires: now.Add(lt.refresh)}
+		resp.RefreshToken = rt
+	}
+	if idToken && slices.Contains(scopes, "openid") {
+		idc := claims
+		idc.ID = randomHex(12)
+		if resp.IDToken, err = s.keys.sign(idc, accessClaims{Name: subject}); err != nil {
+			return tokenResponse{}, err
+		}
+	}
+	return resp, nil
+}
+
+// countSuccess runs the triggers due after one more successful protected
+// call. Callers hold s.mu.
+func (st *state) countSuccess() {
+	for _, t := range st.triggers {
+		if t.remaining <= 0 {
+			continue
+		}
+		t.remaining--
+		if t.remaining == 0 {
+			t.fn()
+		}
+	}
+}
+
+// revokeUser kills a user's sessions and refresh tokens, as a password
+// change does. Callers hold s.mu.
+func (st *state) revokeUser(name string) {
+	for id, ss := range st.sessions {
+		if ss.user == name {
+			delete(st.sessions, id)
+		}
+	}
+	for _, rt := range st.refresh {
+		if rt.user == name {
+			rt.revoked = true
+		}
+	}
+	for _, a := range st.access {
+		if a.user == name {
+			a.revoked = true
+		}
+	}
+}
+
+func (st *state) liveSessions(name string, now time.Time) int {
+	n := 0
+	for _, ss := range st.sessions {
+		if ss.user == name && now.Before(ss.expires) {
+			n++
+		}
+	}
+	return n
+}
+
+// totp derives the one-time code a user's authenticator shows at now: an
+// HOTP (RFC 4226) over the current window of length step, as TOTP (RFC
+// 6238) does, so codes expire on the virtual clock by themselves.
+func totp(user string, now time.Time, step time.Duration) string {
+	if step <= 0 {
+		step = 30 * time.Second
+	}
+	var counter [8]byte
+	binary.BigEndian.PutUint64(counter[:], uint64(now.UnixNano()/int64(step)))
+	mac := hmac.New(sha1.New, []byte("authchaos-otp-seed:"+user))
+	mac.Write(counter[:])
+	sum := mac.Sum(nil)
+	off := sum[len(sum)-1] & 0x0f
+	code := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
+	return fmt.Sprintf("%06d", code%1000000)
+}
+
+// env is the fault.Env a scenario installs through.
+type env struct {
+	s  *Server
+	st *state
+}
+
+var _ fault.Env = (*env)(nil)
+
+func (e *env) Now() time.Time         { return e.s.clock.Now() }
+func (e *env) Knobs() *fault.Knobs    { return &e.st.knobs }
+func (e *env) Use(edge fault.Edge)    { e.st.edges = append(e.st.edges, edge) }
+func (e *env) Origins() fault.Origins { return e.s.Origins() }
+func (e *env) Fixture(name, v string) { e.st.fixtures[name] = v }
+func (e *env) After(n int, a fault.Action) {
+	st := e.st
+	e.st.triggers = append(e.st.triggers, &trigger{remaining: n, action: a, fn: func() { _ = e.doLocked(st, a, "") }})
+}
+
+func (e *env) Mint(name string, scopes []string) (string, string, error) {
+	e.s.mu.Lock()
+	defer e.s.mu.Unlock()
+	u, ok := e.st.users[name]
+	if !ok {
+		return "", "", fmt.Errorf("no user %q", name)
+	}
+	c := e.s.cfg.Clients[0]
+	issuer := e.s.issuer
+	if issuer == "" {
+		issuer = e.s.url
+	}
+	resp, err := e.s.issueLocked(e.st, issuer, u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", false)
+	return resp.AccessToken, resp.RefreshToken, err
+}
+
+func (e *env) Do(a fault.Action, arg string) error {
+	e.s.mu.Lock()
+	defer e.s.mu.Unlock()
+	return e.doLocked(e.st, a, arg)
+}
+
+// doLocked performs an action with s.mu held (triggers run under it).
+func (e *env) doLocked(st *state, a fault.Action, arg string) error {
+	switch a {
+	case fault.RevokeAccessTokens:
+		for _, rec := range st.access {
+			if arg == "" || rec.user == arg {
+				rec.revoked = true
+			}
+		}
+	case fault.RevokeAPIKey:
+		found := false
+		for k, rec := range st.apiKeys {
+			if arg == "" || k == arg {
+				rec.revoked, found = true, true
+			}
+		}
+		if !found {
+			return fmt.Errorf("no API key %q", arg)
+		}
+	case fault.RotateSigningKey:
+		return e.s.keys.rotate(false)
+	case fault.ChangePassword:
+		name := arg
+		if name == "" {
+			name = e.s.cfg.Users[0].Username
+		}
+		u, ok := st.users[name]
+		if !ok {
+			return fmt.Errorf("no user %q", name)
+		}
+		u.password = "changed-" + randomHex(6)
+		st.revokeUser(name)
+	case fault.ExpireRefreshToken:
+		now := e.s.clock.Now()
+		for _, rt := range st.refresh {
+			rt.expires = now
+		}
+	default:
+		return fmt.Errorf("unknown action %q (valid: %s)", a, actionNames())
+	}
+	return nil
+}
+
+func actionNames() string {
+	var names []string
+	for _, a := range fault.Actions {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
+}
+
+// edgeChain wraps h in the active edges, first installed outermost.
+func (st *state) edgeChain(h http.Handler) http.Handler {
+	for i := len(st.edges) - 1; i >= 0; i-- {
+		h = st.edges[i](h)
+	}
+	return h
+}

@@ -1,0 +1,185 @@
+// Package authn parses the credentials a request presents.
+//
+// It is the only code in authchaos that reads an Authorization header or a
+// session cookie, and it never trusts them: every malformed form gets a
+// *MalformedError that says what was expected, so the fake server can answer
+// 400/401 with a precise reason instead of a guess.
+package authn
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// Scheme names as they appear in the journal.
+const (
+	Bearer = "Bearer"
+	Basic  = "Basic"
+	APIKey = "ApiKey"
+	Cookie = "Cookie"
+	None   = "none"
+)
+
+// SessionCookie is the name of the fake server's session cookie.
+const SessionCookie = "authchaos_session"
+
+// Credential is what a request presents. Secret is the token, API key,
+// password or session id; it must never be logged, only fingerprinted.
+type Credential struct {
+	Scheme string // Bearer, Basic, ApiKey, Cookie, none, or an unknown scheme as sent
+	User   string // Basic only
+	Secret string
+}
+
+// Fingerprint identifies the credential without revealing it.
+func (c Credential) Fingerprint() string {
+	if c.Scheme == None {
+		return ""
+	}
+	if c.Scheme == Basic {
+		return Fingerprint(c.User + ":" + c.Secret)
+	}
+	return Fingerprint(c.Secret)
+}
+
+// Fingerprint returns a short, stable, one-way name for a secret: enough to
+// tell two credentials apart in a journal, useless to an attacker.
+func Fingerprint(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(secret))
+	return "sha256:" + hex.EncodeToString(sum[:6])
+}
+
+// MalformedError says why a credential could not be read.
+type MalformedError struct {
+	Scheme string
+	Reason string
+}
+
+func (e *MalformedError) Error() string {
+	if e.Scheme == "" {
+		return "malformed Authorization header: " + e.Reason
+	}
+	return "malformed " + e.Scheme + " credentials: " + e.Reason
+}
+
+// FromRequest reads the request's credential: the Authorization header if
+// present, else the session cookie, else none. A malformed header is an
+// error even when a cookie is also present, because a server that silently
+// falls back hides the client's bug.
+func FromRequest(r *http.Request) (Credential, error) {
+	if hs := r.Header.Values("Authorization"); len(hs) > 0 {
+		if len(hs) > 1 {
+			return Credential{Scheme: None}, &MalformedError{Reason: fmt.Sprintf("%d Authorization headers, want one", len(hs))}
+		}
+		return ParseAuthorization(hs[0])
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		return Credential{Scheme: Cookie, Secret: c.Value}, nil
+	}
+	return Credential{Scheme: None}, nil
+}
+
+// ParseAuthorization parses an Authorization header value (RFC 7235 §2.1):
+// a scheme, one or more spaces, and the credentials.
+func ParseAuthorization(h string) (Credential, error) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return Credential{Scheme: None}, &MalformedError{Reason: "empty value, want \"SCHEME CREDENTIALS\""}
+	}
+	if !utf8.ValidString(h) {
+		return Credential{Scheme: None}, &MalformedError{Reason: "not valid UTF-8"}
+	}
+	scheme, rest, ok := strings.Cut(h, " ")
+	rest = strings.TrimLeft(rest, " ")
+	if !isToken(scheme) {
+		return Credential{Scheme: None}, &MalformedError{Reason: fmt.Sprintf("scheme %q is not an RFC 7235 token", clip(scheme))}
+	}
+	canonical := canonicalScheme(scheme)
+	if !ok || rest == "" {
+		return Credential{Scheme: canonical}, &MalformedError{Scheme: canonical, Reason: "no credentials after the scheme"}
+	}
+	switch canonical {
+	case Bearer:
+		if !isB64Token(rest) {
+			return Credential{Scheme: Bearer}, &MalformedError{Scheme: Bearer, Reason: "token has characters outside RFC 6750 b64token (letters, digits, -._~+/ and trailing =)"}
+		}
+		return Credential{Scheme: Bearer, Secret: rest}, nil
+	case Basic:
+		raw, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil {
+			return Credential{Scheme: Basic}, &MalformedError{Scheme: Basic, Reason: "credentials are not standard base64 of \"user:password\""}
+		}
+		user, pass, found := strings.Cut(string(raw), ":")
+		if !found {
+			return Credential{Scheme: Basic}, &MalformedError{Scheme: Basic, Reason: "decoded credentials have no ':' between user and password"}
+		}
+		if !utf8.ValidString(user) || !utf8.ValidString(pass) {
+			return Credential{Scheme: Basic}, &MalformedError{Scheme: Basic, Reason: "decoded credentials are not UTF-8"}
+		}
+		return Credential{Scheme: Basic, User: user, Secret: pass}, nil
+	case APIKey:
+		if strings.ContainsAny(rest, " \t") {
+			return Credential{Scheme: APIKey}, &MalformedError{Scheme: APIKey, Reason: "key contains whitespace"}
+		}
+		return Credential{Scheme: APIKey, Secret: rest}, nil
+	}
+	// An unknown scheme is well formed; whether the route accepts it is
+	// the server's decision (wrong-scheme), not a parse error.
+	return Credential{Scheme: scheme, Secret: rest}, nil
+}
+
+func canonicalScheme(s string) string {
+	for _, known := range []string{Bearer, Basic, APIKey} {
+		if strings.EqualFold(s, known) {
+			return known
+		}
+	}
+	return s
+}
+
+// isToken reports whether s is an RFC 7230 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c <= ' ' || strings.IndexByte("\"(),/:;<=>?@[\\]{}\x7f", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isB64Token reports whether s matches RFC 6750's b64token.
+func isB64Token(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("-._~+/", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func clip(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "..."
+	}
+	return s
+}

@@ -1,0 +1,88 @@
+package authn
+
+import (
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestParseAuthorization(t *testing.T) {
+	tests := []struct {
+		header     string
+		scheme     string
+		user       string
+		secret     string
+		wantErrSub string
+	}{
+		{header: "Bearer abc.def-ghi_~+/==", scheme: Bearer, secret: "abc.def-ghi_~+/=="},
+		{header: "bearer   tok", scheme: Bearer, secret: "tok"},
+		{header: "Basic YWxpY2U6d29uZGVybGFuZA==", scheme: Basic, user: "alice", secret: "wonderland"},
+		{header: "Basic YWxpY2U6cGE6c3M=", scheme: Basic, user: "alice", secret: "pa:ss"},
+		{header: "ApiKey ak_123", scheme: APIKey, secret: "ak_123"},
+		{header: "apikey ak_123", scheme: APIKey, secret: "ak_123"},
+		{header: "Token xyz", scheme: "Token", secret: "xyz"},
+		{header: "", wantErrSub: "empty value"},
+		{header: "Bearer", scheme: Bearer, wantErrSub: "no credentials after the scheme"},
+		{header: "Bearer a b", scheme: Bearer, wantErrSub: "b64token"},
+		{header: "Bearer ====", scheme: Bearer, wantErrSub: "b64token"},
+		{header: "Basic !!!", scheme: Basic, wantErrSub: "not standard base64"},
+		{header: "Basic YWxpY2U=", scheme: Basic, wantErrSub: "no ':'"},
+		{header: "Bea(rer tok", wantErrSub: "not an RFC 7235 token"},
+		{header: "ApiKey a\tb", scheme: APIKey, wantErrSub: "whitespace"},
+		{header: "Bearer \xff", wantErrSub: "UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.header, func(t *testing.T) {
+			c, err := ParseAuthorization(tt.header)
+			if tt.wantErrSub != "" {
+				var me *MalformedError
+				if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.wantErrSub) {
+					t.Fatalf("err = %v, want MalformedError containing %q", err, tt.wantErrSub)
+				}
+				if tt.scheme != "" && c.Scheme != tt.scheme {
+					t.Fatalf("scheme = %q, want %q even on error", c.Scheme, tt.scheme)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if c.Scheme != tt.scheme || c.User != tt.user || c.Secret != tt.secret {
+				t.Fatalf("got %+v", c)
+			}
+		})
+	}
+}
+
+func TestFromRequest(t *testing.T) {
+	r := httptest.NewRequest("GET", "/api/me", nil)
+	if c, err := FromRequest(r); err != nil || c.Scheme != None {
+		t.Fatalf("no credential: %+v %v", c, err)
+	}
+	r.Header.Set("Cookie", SessionCookie+"=s1")
+	if c, _ := FromRequest(r); c.Scheme != Cookie || c.Secret != "s1" {
+		t.Fatalf("cookie: %+v", c)
+	}
+	r.Header.Set("Authorization", "Bearer t")
+	if c, _ := FromRequest(r); c.Scheme != Bearer {
+		t.Fatalf("header must win over cookie: %+v", c)
+	}
+	r.Header.Add("Authorization", "Bearer u")
+	if _, err := FromRequest(r); err == nil || !strings.Contains(err.Error(), "2 Authorization headers") {
+		t.Fatalf("two headers: %v", err)
+	}
+}
+
+func TestFingerprintHidesSecret(t *testing.T) {
+	fp := Fingerprint("wonderland")
+	if !strings.HasPrefix(fp, "sha256:") || strings.Contains(fp, "wonderland") || len(fp) != len("sha256:")+12 {
+		t.Fatalf("fingerprint %q", fp)
+	}
+	if Fingerprint("a") == Fingerprint("b") {
+		t.Fatal("different secrets share a fingerprint")
+	}
+	if (Credential{Scheme: None}).Fingerprint() != "" {
+		t.Fatal("none has a fingerprint")
+	}
+}

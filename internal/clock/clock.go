@@ -1,0 +1,61 @@
+// Package clock is the fake server's virtual clock.
+//
+// Every expiry decision in authchaos reads this clock, never time.Now, so a
+// test can make an hour pass in a microsecond. A clock either follows the
+// wall clock plus an offset (what `authchaos serve` uses, so tokens expire
+// in real time too) or stands still until advanced (what tests use, so
+// verdicts never depend on how fast the machine is).
+package clock
+
+import (
+	"sync"
+	"time"
+)
+
+// Clock is a virtual clock. The zero value is not usable; use New or Frozen.
+type Clock struct {
+	mu     sync.RWMutex
+	frozen bool
+	base   time.Time // the frozen instant; unused when following the wall
+	offset time.Duration
+	now    func() time.Time
+}
+
+// New returns a clock that follows the wall clock until advanced.
+func New() *Clock { return &Clock{now: time.Now} }
+
+// Frozen returns a clock that stands at t until advanced.
+func Frozen(t time.Time) *Clock { return &Clock{frozen: true, base: t, now: time.Now} }
+
+// Now is the virtual time.
+func (c *Clock) Now() time.Time {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.frozen {
+		return c.base.Add(c.offset)
+	}
+	return c.now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d (backwards when d is negative) and
+// returns the new time.
+func (c *Clock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+	return c.Now()
+}
+
+// Offset is how far the clock has been moved in total.
+func (c *Clock) Offset() time.Duration {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.offset
+}
+
+// Reset undoes every Advance.
+func (c *Clock) Reset() {
+	c.mu.Lock()
+	c.offset = 0
+	c.mu.Unlock()
+}

@@ -1,0 +1,297 @@
+// Package scenarios is the catalog of 401 failure modes.
+//
+// Each failure mode is one file in this package: a Scenario value that says
+// what happens (for a workshop), how a correct client recovers, which fault
+// it installs in the fake server, and the workload the recovery suites run
+// to judge a client. Files register themselves in init, so the admin API,
+// `authchaos scenarios`, the README table and the suites all read the same
+// registry and cannot drift apart.
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
+)
+
+// Recovery is what a correct client does when the scenario bites.
+type Recovery string
+
+// The recovery kinds of the public contract.
+const (
+	Refresh      Recovery = "refresh"
+	Relogin      Recovery = "relogin"
+	FailFast     Recovery = "fail-fast"
+	Backoff      Recovery = "backoff"
+	SwitchScheme Recovery = "switch-scheme"
+	StepUp       Recovery = "step-up"
+	NoLeak       Recovery = "no-leak"
+)
+
+// Recoveries lists every kind with the behaviour the suites check.
+var Recoveries = map[Recovery]string{
+	Refresh:      "gets a new access token, retries the failed call once, succeeds; one token request per expiry, even under concurrent calls",
+	Relogin:      "authenticates again with its primary credentials, retries, succeeds; no loop",
+	FailFast:     "returns an error that names the cause; at most one extra attempt; no retry loop, no password guessing, no lock-out",
+	Backoff:      "keeps its credentials, waits as Retry-After says, retries, succeeds",
+	SwitchScheme: "reads WWW-Authenticate and resends with the scheme asked for if it holds such a credential, else fails fast naming the scheme",
+	StepUp:       "asks for a token with the scope named in insufficient_scope, retries, succeeds",
+	NoLeak:       "never sends a credential to another origin; same-origin redirects still succeed",
+}
+
+// Explain is the teaching text of a scenario.
+type Explain struct {
+	Symptom   string `json:"symptom"`    // what the user or client sees
+	Cause     string `json:"cause"`      // why it happens in production
+	UserFix   string `json:"user_fix"`   // what the client side should do
+	OwnerFix  string `json:"owner_fix"`  // what the server owner should do
+	TellApart string `json:"tell_apart"` // how to tell it from its neighbours
+}
+
+// String renders the teaching text as one plain block.
+func (e Explain) String() string {
+	var b strings.Builder
+	for _, s := range []struct{ h, t string }{
+		{"What you see", e.Symptom}, {"Why it happens", e.Cause},
+		{"Fix it in the client", e.UserFix}, {"Fix it on the server", e.OwnerFix},
+		{"Tell it apart", e.TellApart},
+	} {
+		fmt.Fprintf(&b, "%s: %s\n", s.h, s.t)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// Param is a setting of a scenario where real systems vary.
+type Param struct {
+	Name    string `json:"name"`
+	Default string `json:"default"`
+	Help    string `json:"help"`
+}
+
+// Params are a scenario's settings, defaults already applied.
+type Params map[string]string
+
+// Duration reads a duration parameter.
+func (p Params) Duration(name string) time.Duration {
+	d, _ := time.ParseDuration(p[name]) // validated by Resolve
+	return d
+}
+
+// Int reads an integer parameter.
+func (p Params) Int(name string) int {
+	n, _ := strconv.Atoi(p[name]) // validated by Resolve
+	return n
+}
+
+// Scenario is one failure mode.
+type Scenario struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Category string   `json:"category"`
+	Recovery Recovery `json:"recovery"`
+	// Summary is one line: what the fake server does.
+	Summary string   `json:"summary"`
+	Explain Explain  `json:"-"`
+	Sources []string `json:"sources"`
+	Params  []Param  `json:"params,omitempty"`
+	// Install puts the fault in place. It runs on a freshly reset server.
+	Install func(env fault.Env, p Params) error `json:"-"`
+	// Workload is what the suites make a client do, and what they expect.
+	Workload Workload `json:"-"`
+}
+
+// Workload is the scripted run the suites drive a client through.
+type Workload struct {
+	// Auth is the adapter auth kind the client is configured with.
+	Auth string
+	// Scopes the client asks for; default ["read"].
+	Scopes []string
+	// Username/Password override the default user's (wrong-password).
+	Username, Password string
+	// ClientID/ClientSecret override the default client's (client-mismatch).
+	ClientID, ClientSecret string
+	// StoredToken starts the client from the fixtures "access_token" and
+	// "refresh_token".
+	StoredToken bool
+	// OTP gives the client an otp_url to read one-time codes from.
+	OTP   bool
+	Steps []Step
+	// Expect says what the final call must end as.
+	Expect Expect
+}
+
+// Step is one thing the workload does. Exactly one field is set.
+type Step struct {
+	Call    *Call
+	Advance time.Duration // move the server's virtual clock
+	Action  fault.Action  // an operator action (rotate the key...)
+	Arg     string        // the action's argument
+}
+
+// Call is one API call, made Concurrency times at once (default 1).
+type Call struct {
+	Method      string
+	Path        string
+	Body        string
+	Concurrency int
+}
+
+// Expect is the outcome a correct client shows.
+type Expect struct {
+	// Status the last call must end with: 200 for recoveries that
+	// succeed; for fail-fast, the status the client reports (or 0 when
+	// it gives up before asking).
+	Status int
+	// ErrorNames lists words one of which the client's error must contain
+	// (case-insensitive) when the recovery is fail-fast.
+	ErrorNames []string
+}
+
+// Convenience constructors keep scenario files short.
+
+// Get is a single GET call step.
+func Get(path string) Step { return Step{Call: &Call{Method: "GET", Path: path}} }
+
+// GetN is n concurrent GET calls.
+func GetN(path string, n int) Step {
+	return Step{Call: &Call{Method: "GET", Path: path, Concurrency: n}}
+}
+
+// Advance moves the virtual clock.
+func Advance(d time.Duration) Step { return Step{Advance: d} }
+
+// Do performs an operator action.
+func Do(a fault.Action, arg string) Step { return Step{Action: a, Arg: arg} }
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]*Scenario{}
+)
+
+// Register adds a scenario to the catalog. It panics on a programming
+// error (duplicate id, missing field), which init-time registration turns
+// into a failed build of every test.
+func Register(s *Scenario) {
+	if err := s.validate(); err != nil {
+		panic("scenarios: " + err.Error())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := registry[s.ID]; dup {
+		panic("scenarios: duplicate id " + s.ID)
+	}
+	registry[s.ID] = s
+}
+
+func (s *Scenario) validate() error {
+	switch {
+	case s.ID == "" || s.Title == "" || s.Category == "" || s.Summary == "":
+		return fmt.Errorf("scenario %q: id, title, category and summary are required", s.ID)
+	case Recoveries[s.Recovery] == "":
+		return fmt.Errorf("scenario %s: unknown recovery %q", s.ID, s.Recovery)
+	case s.Explain.Symptom == "" || s.Explain.Cause == "" || s.Explain.UserFix == "" || s.Explain.OwnerFix == "" || s.Explain.TellApart == "":
+		return fmt.Errorf("scenario %s: every part of Explain is required", s.ID)
+	case len(s.Sources) == 0:
+		return fmt.Errorf("scenario %s: sources are required", s.ID)
+	case s.Install == nil:
+		return fmt.Errorf("scenario %s: Install is required", s.ID)
+	case len(s.Workload.Steps) == 0:
+		return fmt.Errorf("scenario %s: a workload is required", s.ID)
+	}
+	return nil
+}
+
+// All returns the catalog sorted by category, then id.
+func All() []*Scenario {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]*Scenario, 0, len(registry))
+	for _, s := range registry {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Category != out[j].Category {
+			return out[i].Category < out[j].Category
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// IDs returns every id, sorted.
+func IDs() []string {
+	var ids []string
+	for _, s := range All() {
+		ids = append(ids, s.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Get finds a scenario by id.
+func Lookup(id string) (*Scenario, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	s, ok := registry[id]
+	return s, ok
+}
+
+// UnknownError is returned for an id that is not in the catalog.
+type UnknownError struct{ ID string }
+
+func (e *UnknownError) Error() string {
+	return fmt.Sprintf("unknown scenario %q (valid: %s)", e.ID, strings.Join(IDs(), ", "))
+}
+
+// Resolve finds a scenario and applies defaults to its parameters,
+// rejecting unknown names and values that do not parse.
+func Resolve(id string, given map[string]string) (*Scenario, Params, error) {
+	s, ok := Lookup(id)
+	if !ok {
+		return nil, nil, &UnknownError{ID: id}
+	}
+	p := Params{}
+	known := map[string]bool{}
+	var names []string
+	for _, prm := range s.Params {
+		p[prm.Name] = prm.Default
+		known[prm.Name] = true
+		names = append(names, prm.Name)
+	}
+	for k, v := range given {
+		if !known[k] {
+			if len(names) == 0 {
+				return nil, nil, fmt.Errorf("scenario %s: unknown parameter %q (it takes none)", id, k)
+			}
+			return nil, nil, fmt.Errorf("scenario %s: unknown parameter %q (valid: %s)", id, k, strings.Join(names, ", "))
+		}
+		p[k] = v
+	}
+	for _, prm := range s.Params {
+		if err := checkParam(prm, p[prm.Name]); err != nil {
+			return nil, nil, fmt.Errorf("scenario %s: parameter %s: %w", id, prm.Name, err)
+		}
+	}
+	return s, p, nil
+}
+
+// checkParam validates a value against the type its default implies.
+func checkParam(prm Param, v string) error {
+	if _, err := time.ParseDuration(prm.Default); err == nil {
+		if d, err := time.ParseDuration(v); err != nil || d < 0 {
+			return fmt.Errorf("%q is not a duration (want e.g. \"30s\", \"5m\")", v)
+		}
+		return nil
+	}
+	if _, err := strconv.Atoi(prm.Default); err == nil {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			return fmt.Errorf("%q is not a non-negative integer", v)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
+)
+
+func init() {
+	Register(&Scenario{
+		ID:       "waf-block",
+		Title:    "WAF or CDN edge answers 401",
+		Category: "network",
+		Recovery: Backoff,
+		Summary:  "for `duration` from the first API call, an edge answers 401 with an HTML block page, an edge server name and `Retry-After`",
+		Explain: Explain{
+			Symptom:   "401 with `Content-Type: text/html`, a block page naming an edge server and a request id, `Retry-After`, and no `WWW-Authenticate`: the API's own JSON error never appears.",
+			Cause:     "A web application firewall or CDN rule (bot score, burst protection, geo rule) answers in front of the API, and some are configured to use 401. The credential never reached the auth server, so it is still good.",
+			UserFix:   "Recognise a 401 that is not from the API (HTML body, no challenge, edge headers): keep the credential, do not refresh or log in again, wait as Retry-After says, retry a bounded number of times.",
+			OwnerFix:  "Inspect WAF/CDN rules and events; answer blocks with 403 or 429 and Retry-After, not 401, and lift rules that catch legitimate API clients.",
+			TellApart: "An HTML 401 without a challenge and with Retry-After is an edge block; the API's 401s are JSON with `WWW-Authenticate` (expired-token); a persistent edge 401 without Retry-After is firewall-block; rate-limited counts requests.",
+		},
+		Sources: []string{SeedChecklist},
+		Params:  []Param{{Name: "duration", Default: "1s", Help: "how long the edge blocks, from the first API call"}},
+		Install: func(env fault.Env, p Params) error {
+			duration := p.Duration("duration")
+			var mu sync.Mutex
+			var until time.Time
+			env.Use(func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if !isAPI(r) {
+						next.ServeHTTP(w, r)
+						return
+					}
+					now := env.Now()
+					mu.Lock()
+					if until.IsZero() {
+						until = now.Add(duration)
+					}
+					left := until.Sub(now)
+					mu.Unlock()
+					if left <= 0 {
+						next.ServeHTTP(w, r)
+						return
+					}
+					w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(left.Seconds()))))
+					w.Header().Set("Server", "edge-proxy")
+					w.Header().Set("X-Edge-Location", "fra1-edge-07")
+					w.Header().Set("X-Request-Id", "waf-4f1c2a")
+					fault.NoteOf(r).Origin = "waf"
+					fault.Respond(w, r, http.StatusUnauthorized, "waf_block", "text/html; charset=utf-8", wafPage)
+				})
+			})
+			return nil
+		},
+		Workload: Workload{
+			Auth:   "oauth2-client-credentials",
+			Steps:  []Step{Get("/api/items")},
+			Expect: Expect{Status: 200},
+		},
+	})
+}
+
+const wafPage = `<!DOCTYPE html>
+<html><head><title>401 Unauthorized - Request blocked</title></head>
+<body><h1>Request blocked</h1>
+<p>This request was blocked by the security rules of edge server fra1-edge-07.</p>
+<p>Reference: waf-4f1c2a. Please try again later.</p></body></html>
+`

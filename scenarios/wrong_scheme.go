@@ -1,0 +1,38 @@
+package scenarios
+
+import "github.com/authchaos/authchaos/fakeserver/fault"
+
+func init() {
+	Register(&Scenario{
+		ID:       "wrong-scheme",
+		Title:    "Credential of the wrong scheme",
+		Category: "credentials",
+		Recovery: SwitchScheme,
+		Summary:  "`path` accepts only `scheme`; any other credential gets 401 `wrong_scheme` with a challenge for the accepted one",
+		Explain: Explain{
+			Symptom:   "A valid Bearer token gets 401 with `WWW-Authenticate: ApiKey realm=\"authchaos\"` and reason wrong_scheme: the credential is fine, it is just not the kind this route takes.",
+			Cause:     "Routes of one API often take different schemes (Bearer for users, ApiKey for machines, Basic for legacy). A client that always sends its one credential hits the routes that want another.",
+			UserFix:   "Read WWW-Authenticate. If it names a scheme you hold a credential for, resend with it once; otherwise fail fast with an error that names the scheme asked for. Refreshing the token will not help.",
+			OwnerFix:  "Send a challenge for every scheme the route accepts, and document per route which schemes work.",
+			TellApart: "wrong_scheme comes with a challenge of another scheme; invalid_token (same scheme) is an expired or revoked token; a `Basic realm=\"Restricted Content\"` on a Bearer API is basic-auth-shadow.",
+		},
+		Sources: []string{SeedGuide, SeedChecklist},
+		Params: []Param{
+			{Name: "path", Default: "/api/items", Help: "route whose schemes are narrowed"},
+			{Name: "scheme", Default: "ApiKey", Help: "the only scheme it accepts (Bearer, Basic, ApiKey, Cookie)"},
+		},
+		Install: func(env fault.Env, p Params) error {
+			k := env.Knobs()
+			if k.RouteSchemes == nil {
+				k.RouteSchemes = map[string][]string{}
+			}
+			k.RouteSchemes[p["path"]] = []string{p["scheme"]}
+			return nil
+		},
+		Workload: Workload{
+			Auth:   "oauth2-client-credentials",
+			Steps:  []Step{Get("/api/me"), Get("/api/items")},
+			Expect: Expect{Status: 200},
+		},
+	})
+}

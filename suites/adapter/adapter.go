@@ -1,0 +1,71 @@
+// Package adapter is the seam between the recovery suites and a client SDK.
+//
+// The suites never know how a client authenticates: they describe the target
+// (where the server is, which credentials the client holds) and ask for calls.
+// A Go SDK implements Client directly; an SDK in any other language speaks the
+// same three operations over the driver protocol (see package driver).
+package adapter
+
+import "context"
+
+// Auth kinds a Target can ask the client to use. They are the values of the
+// driver protocol's "auth" field.
+const (
+	AuthOAuth2Password          = "oauth2-password"
+	AuthOAuth2ClientCredentials = "oauth2-client-credentials"
+	AuthSession                 = "session"
+	AuthBasic                   = "basic"
+	AuthAPIKey                  = "api-key"
+)
+
+// Target is everything a client needs to talk to the fake server in one
+// scenario. The JSON names are the driver protocol's.
+type Target struct {
+	BaseURL      string   `json:"base_url"`
+	TokenURL     string   `json:"token_url"`
+	LoginURL     string   `json:"login_url"`
+	AuthorizeURL string   `json:"authorize_url,omitempty"`
+	RevokeURL    string   `json:"revoke_url,omitempty"`
+	Auth         string   `json:"auth"`
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	Username     string   `json:"username"`
+	Password     string   `json:"password"`
+	APIKey       string   `json:"api_key"`
+	Scopes       []string `json:"scopes"`
+	// AccessToken and RefreshToken, when set, are a stored token the client
+	// must start from instead of authenticating first.
+	AccessToken  string `json:"access_token,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	// OTPURL, when set, answers GET with the current one-time code as
+	// {"otp": "123456"}, as a user reads it off a phone.
+	OTPURL string `json:"otp_url,omitempty"`
+}
+
+// Call is one API request the suites ask the client to make. Path is
+// relative to Target.BaseURL.
+type Call struct {
+	Method string  `json:"method"`
+	Path   string  `json:"path"`
+	Body   *string `json:"body"`
+}
+
+// Result is what the client reports back. Status is 0 when no HTTP answer
+// came; Error is non-empty when the client gave up, and should name the cause
+// ("token refresh failed: invalid_grant"), since the suites judge it.
+type Result struct {
+	Status int    `json:"status"`
+	Body   string `json:"body"`
+	Error  string `json:"error"`
+}
+
+// Client is a client SDK under test, configured for one scenario. Do may be
+// called concurrently. Close releases whatever the client holds.
+type Client interface {
+	Do(ctx context.Context, call Call) Result
+	Close() error
+}
+
+// Factory builds a client for one scenario's target. It is called once per
+// scenario, so state never leaks between scenarios.
+type Factory func(ctx context.Context, t Target) (Client, error)
