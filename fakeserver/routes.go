@@ -33,11 +33,22 @@ func (s *Server) routes() http.Handler {
 		s.mu.Unlock()
 		h.ServeHTTP(w, r)
 	}))
-	top := http.NewServeMux()
-	s.adminRoutes(top)
-	top.Handle("GET /metrics", s.metrics.handler())
-	top.Handle("/", edged)
-	return top
+	admin := http.NewServeMux()
+	s.adminRoutes(admin)
+	metrics := s.metrics.handler()
+	// Plain prefix checks, not a ServeMux: a ServeMux would "clean" a
+	// path like /api//items with a redirect before the scenario's edges
+	// could see what the client really sent (wrong-url).
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/__admin/"):
+			admin.ServeHTTP(w, r)
+		case r.URL.Path == "/metrics":
+			metrics.ServeHTTP(w, r)
+		default:
+			edged.ServeHTTP(w, r)
+		}
+	})
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {

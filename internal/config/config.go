@@ -175,9 +175,7 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 
 	var f File
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
+	if err := decodeStrict(data, &f); err != nil {
 		return nil, joinErrors(decodeErrors(name, data, err))
 	}
 	f.fillDefaults()
@@ -186,6 +184,15 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	f.normalize()
 	return &f, nil
+}
+
+// decodeStrict is the actual decode. KnownFields stays on even though the
+// walk already rejected unknown fields, so the two can never disagree
+// silently if a field is added to a struct and the walk misses it.
+func decodeStrict(data []byte, f *File) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	return dec.Decode(f)
 }
 
 // parseDocument returns the root node of the only document in data, nil

@@ -109,21 +109,6 @@ func TestListsReplaceDefaultsAsAUnit(t *testing.T) {
 	}
 }
 
-func TestRouteDefaultsAndCanonicalSpelling(t *testing.T) {
-	f := mustParse(t, `
-routes:
-  - path: /api/a
-  - path: /api/b
-    methods: [post, Delete]
-    schemes: [bearer, APIKEY]
-    methods: []
-`[1:])
-	if f == nil {
-		return
-	}
-	_ = f
-}
-
 func TestRouteDefaults(t *testing.T) {
 	f := mustParse(t, `
 routes:
@@ -203,16 +188,16 @@ func TestMarshalRoundTrip(t *testing.T) {
 
 func TestFormatDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		5 * time.Minute:                  "5m",
-		24 * time.Hour:                   "24h",
-		90 * time.Minute:                 "1h30m",
-		90 * time.Second:                 "1m30s",
-		time.Hour + time.Second:          "1h0m1s",
-		1500 * time.Millisecond:          "1.5s",
-		250 * time.Millisecond:           "250ms",
-		10*time.Hour + 10*time.Minute:    "10h10m",
-		100*time.Hour + 30*time.Second:   "100h0m30s",
-		time.Duration(1<<63 - 1):         time.Duration(1<<63 - 1).String(),
+		5 * time.Minute:                     "5m",
+		24 * time.Hour:                      "24h",
+		90 * time.Minute:                    "1h30m",
+		90 * time.Second:                    "1m30s",
+		time.Hour + time.Second:             "1h0m1s",
+		1500 * time.Millisecond:             "1.5s",
+		250 * time.Millisecond:              "250ms",
+		10*time.Hour + 10*time.Minute:       "10h10m",
+		100*time.Hour + 30*time.Second:      "100h0m30s",
+		time.Duration(1<<63 - 1):            time.Duration(1<<63 - 1).String(),
 		time.Duration(3) * time.Microsecond: "3µs",
 	} {
 		got := formatDuration(d)
@@ -304,12 +289,15 @@ func TestErrors(t *testing.T) {
 		{name: "journal_cap quoted", in: "journal_cap: \"100\"\n", line: 1, field: "journal_cap", msg: "remove the quotes"},
 		{name: "public not bool", in: "routes:\n  - path: /api/x\n    public: maybe\n", line: 3, field: "routes[0].public", msg: `"maybe" is not true or false`},
 		{name: "param value is a list", in: "scenarios:\n  - id: s\n    params:\n      n: [1]\n", line: 4, field: "scenarios[0].params.n", msg: "found a list, want a string"},
+		{name: "null list item", in: "users:\n  - username: a\n    password: b\n  -\n", line: 4, field: "users[1]", msg: "empty list item, want a mapping"},
+		{name: "null scope", in: "users:\n  - username: a\n    password: b\n    scopes: [read, ~]\n", line: 4, field: "users[0].scopes[1]", msg: "empty list item, want a string"},
+		{name: "wrong explicit tag", in: "realm: !!int x\n", line: 1, field: "realm", msg: `cannot read "x" as a string (cannot decode !!str`},
 		{name: "repeated key", in: "realm: a\naddr: ':1'\nrealm: b\n", line: 3, field: "", msg: `"realm" is given twice (first on line 1)`},
 		{name: "bad merge", in: "users:\n  - <<: [1]\n", line: 2, field: "users[0]", msg: `found "1", want a mapping or a list of mappings after "<<"`},
 		{name: "self merge", in: "users:\n  - &u\n    <<: *u\n", line: 2, field: "users[0]", msg: "merges nest more than"},
 
 		// Malformed YAML keeps yaml's own line.
-		{name: "tab indentation", in: "addr: ':1'\nusers:\n\t- username: a\n", line: 3, field: "", msg: "invalid YAML: found a tab character"},
+		{name: "tab indentation", in: "addr: ':1'\nusers:\n\t- username: a\n", line: 3, field: "", msg: "indented with a tab"},
 		{name: "bad indentation", in: "users:\n  - username: a\n     password: b\n", line: 3, field: "", msg: "invalid YAML: mapping values are not allowed"},
 		{name: "unclosed flow", in: "realm: r\nusers: [a\naddr: b\n", line: 2, field: "", msg: "invalid YAML: did not find expected ',' or ']'"},
 		{name: "unknown anchor", in: "realm: r\naddr: ':1'\nusers: *nope\n", line: 3, field: "", msg: "invalid YAML: unknown anchor 'nope'"},
@@ -361,7 +349,7 @@ routes:
 		{name: "method twice", in: "routes:\n  - path: /api/x\n    methods: [GET, get]\n", line: 3, field: "routes[0].methods[1]", msg: "GET is listed twice"},
 		{name: "scheme twice", in: "routes:\n  - path: /api/x\n    schemes: [Basic, basic]\n", line: 3, field: "routes[0].schemes[1]", msg: "Basic is listed twice"},
 		{name: "route defined twice", in: "routes:\n  - path: /api/x\n  - path: /api/y\n  - path: /api/x\n    methods: [POST, GET]\n", line: 5, field: "routes[2].methods[1]",
-			msg: "GET /api/x is already defined by routes[0].methods (line 2)"},
+			msg: "GET /api/x is already defined by routes[0].methods[0] (line 2)"},
 		{name: "public with scopes", in: "routes:\n  - path: /api/x\n    public: true\n    scopes: [read]\n", line: 4, field: "routes[0].scopes", msg: "a public route cannot require scopes"},
 		{name: "public with roles", in: "routes:\n  - path: /api/x\n    public: true\n    roles: [admin]\n", line: 4, field: "routes[0].roles", msg: "a public route cannot require roles"},
 		{name: "journal_cap negative", in: "realm: r\njournal_cap: -1\n", line: 2, field: "journal_cap", msg: "-1 is negative"},
@@ -450,19 +438,10 @@ func TestShapeErrorsAreAllReported(t *testing.T) {
 }
 
 func TestAliasExpansionIsBounded(t *testing.T) {
-	in := `
-a: &a [x, x, x, x, x, x, x, x, x, x]
-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
-e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
-f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
-`
-	// Every key above is unknown, so build the bomb where it is walked:
-	// many users sharing one huge scope list.
-	in = "scopes: &s [" + strings.Repeat("read, ", 2000) + "read]\nusers:\n" +
+	// Many users sharing one large scope list: a few kilobytes of text
+	// that would expand to 200,000 visited values.
+	in := "scopes: &s [" + strings.Repeat("read, ", 2000) + "read]\nusers:\n" +
 		strings.Repeat("  - {username: u, password: p, scopes: *s}\n", 100)
-	_ = in
 	errs := parseErrors(t, in)
 	found := false
 	for _, e := range errs {

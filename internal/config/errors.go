@@ -108,10 +108,11 @@ func isNull(n *yaml.Node) bool {
 
 var lineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
 
-// syntaxError turns a yaml.v3 parser error into an *Error. Some parser
-// errors ("mapping values are not allowed in this context", "unknown
-// anchor") come without a line; for those the line is recovered by
-// finding the shortest prefix of the file that fails the same way.
+// syntaxError turns a yaml.v3 parser error into an *Error. yaml.v3's own
+// line numbers are unreliable: parser (as opposed to scanner) errors print
+// a 0-based line, and errors on line 1 print none at all. So the line is
+// taken from locate, which finds where the file actually stops parsing,
+// and yaml's number is only the fallback.
 func syntaxError(file string, data []byte, err error) *Error {
 	full := err.Error()
 	msg := strings.TrimPrefix(full, "yaml: ")
@@ -119,13 +120,30 @@ func syntaxError(file string, data []byte, err error) *Error {
 	if m := lineRE.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
-	} else {
-		line = locate(data, full)
 	}
-	if strings.Contains(msg, "tab character") {
-		msg += " (indent with spaces, not tabs)"
+	if at := locate(data, full); at > 0 {
+		line = at
+	}
+	if indentedWithTab(data, line) && !strings.Contains(msg, "tab") {
+		msg += " (the line is indented with a tab; YAML needs spaces)"
 	}
 	return &Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// indentedWithTab reports whether the given 1-based line starts with
+// whitespace containing a tab. yaml.v3 words this as "found character that
+// cannot start any token", which does not point at the invisible culprit.
+func indentedWithTab(data []byte, line int) bool {
+	if line < 1 {
+		return false
+	}
+	lines := bytes.SplitN(data, []byte("\n"), line+1)
+	if len(lines) < line {
+		return false
+	}
+	l := lines[line-1]
+	indent := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
+	return bytes.IndexByte(indent, '\t') >= 0
 }
 
 // locate returns the smallest number of lines whose prefix of data fails

@@ -258,6 +258,12 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, alias bool) {
 			return
 		}
 		for i, c := range n.Content {
+			if item, _ := w.deref(c, path); item != nil && isNull(item) {
+				// yaml.v3 silently drops null items, which would shift
+				// every later index and make errors point at the wrong one.
+				w.fail(item, indexPath(path, i), "empty list item, want "+wantOf(t.Elem()))
+				continue
+			}
 			w.walk(c, t.Elem(), indexPath(path, i), alias)
 		}
 	default:
@@ -279,7 +285,8 @@ func (w *walker) scalar(n *yaml.Node, t reflect.Type, path string) {
 		w.wrongKind(n, t, path)
 		return
 	}
-	if err := n.Decode(reflect.New(t).Interface()); err == nil {
+	err := n.Decode(reflect.New(t).Interface())
+	if err == nil {
 		return
 	}
 	quoted := n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
@@ -293,7 +300,7 @@ func (w *walker) scalar(n *yaml.Node, t reflect.Type, path string) {
 	case reflect.Bool:
 		msg = fmt.Sprintf("%s is not true or false", quote(n.Value))
 	default:
-		msg = fmt.Sprintf("cannot read %s as %s", quote(n.Value), wantOf(t))
+		msg = fmt.Sprintf("cannot read %s as %s (%s)", quote(n.Value), wantOf(t), yamlReason(err))
 	}
 	w.fail(n, path, msg)
 }
@@ -365,4 +372,18 @@ func fieldByName(t reflect.Type, name string) (reflect.StructField, bool) {
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+// yamlReason strips the framing yaml.v3 puts around a decode error
+// ("yaml: unmarshal errors:\n  line 1: "), which would repeat our own.
+func yamlReason(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "\n"); i >= 0 {
+		msg = strings.TrimSpace(msg[i+1:])
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if m := lineRE.FindStringSubmatch(msg); m != nil {
+		msg = m[2]
+	}
+	return msg
 }

@@ -1,0 +1,499 @@
+#!/usr/bin/env node
+// Reference driver for authchaos: a resilient HTTP client that speaks the
+// driver protocol (JSON lines on stdin/stdout). Copy its structure for an SDK
+// in another language; the protocol is described in README.md.
+// Node 20+, no dependencies. Logs go to stderr; stdout carries only answers.
+'use strict';
+
+const readline = require('node:readline');
+
+const MAX_REDIRECTS = 5;
+const MAX_RETRY_AFTER_WAITS = 3;
+const RETRY_AFTER_CAP_MS = 5000;
+// Below the harness's default 10s answer timeout, so a dead server gives a
+// named error instead of a "driver did not answer".
+const HTTP_TIMEOUT_MS = Number(process.env.DRIVER_HTTP_TIMEOUT_MS) || 8000;
+
+// The scheme each auth kind presents to the API (lower-case, as compared).
+const SCHEME_OF = {
+  'oauth2-password': 'bearer', 'oauth2-client-credentials': 'bearer',
+  session: 'session', basic: 'basic', 'api-key': 'apikey',
+};
+// A session server names its login scheme freely (Session, Cookie, Form...);
+// only these are known to need a credential a session client lacks.
+const CREDENTIAL_SCHEMES = new Set(['basic', 'bearer', 'apikey', 'digest', 'negotiate', 'ntlm', 'dpop']);
+
+const log = (msg) => process.stderr.write(`[node-driver] ${msg}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Thrown for a reason to give up; its message goes verbatim into "error",
+// so it must name the cause.
+class GiveUp extends Error {}
+
+class Client {
+  constructor(target) {
+    if (!SCHEME_OF[target.auth]) throw new Error(`unsupported auth kind ${JSON.stringify(target.auth)}`);
+    this.t = target;
+    this.base = new URL(target.base_url); // throws on a bad URL: configure fails
+    this.scopes = new Set(target.scopes || []);
+    this.granted = new Set(this.scopes); // scopes of the current token
+    this.accessToken = target.access_token || '';
+    this.refreshToken = target.refresh_token || '';
+    this.cookies = new Map();
+    this.renewing = null; // the one token refresh or login in flight
+    this.credentialsRejected = ''; // sticky: retrying a bad password locks accounts
+  }
+
+  // One protocol call. Every recovery has a budget, so a call is bounded no
+  // matter what the server does.
+  async call(method, path, body) {
+    const budget = { renew: 1, stepUp: 1, switchScheme: 1, waits: MAX_RETRY_AFTER_WAITS };
+    let scheme = SCHEME_OF[this.t.auth];
+    let last = null;
+    try {
+      for (;;) {
+        const used = await this.credential(scheme);
+        last = null; // status 0 unless this attempt gets an answer
+        last = await this.send(method, this.url(path), body, used.headers);
+
+        const wait = retryAfterMs(last.headers.get('retry-after'));
+        if ([401, 429, 503].includes(last.status) && wait !== null) {
+          if (budget.waits > 0) {
+            budget.waits--;
+            // Same credentials: a gateway asking us to wait is not saying
+            // they are bad, and refreshing would hammer the token endpoint.
+            log(`${last.status} with Retry-After; waiting ${wait}ms`);
+            await sleep(wait);
+            continue;
+          }
+          if (last.status !== 401) throw new GiveUp(`gave up after ${MAX_RETRY_AFTER_WAITS} Retry-After waits (${last.status})`);
+        }
+        if (last.status === 403) {
+          // Authenticated but not allowed: new credentials would not help.
+          throw new GiveUp(`forbidden (403): ${reasonOf(last)}`);
+        }
+        if (last.status !== 401) return { status: last.status, body: last.text, error: '' };
+
+        const challenges = parseChallenges(last.headers.get('www-authenticate'));
+        const ours = challenges.find((c) => this.accepts(scheme, c.scheme));
+        if (challenges.length > 0 && !ours) {
+          const other = challenges.find((c) => this.holds(c.scheme));
+          if (other && budget.switchScheme-- > 0) {
+            log(`server asks for ${other.scheme}; resending with it`);
+            scheme = other.scheme;
+            continue;
+          }
+          const asked = challenges.map((c) => c.name).join(', ');
+          throw new GiveUp(`server asks for ${asked} authentication, which this client does not hold (configured for ${this.t.auth})`);
+        }
+        if (!(await this.recover(scheme, ours, used, budget))) {
+          const after = budget.renew === 0 ? (scheme === 'session' ? ' after re-login' : ' after token refresh') : '';
+          throw new GiveUp(`unauthorized (401)${after}: ${reasonOf(last, ours)}`);
+        }
+      }
+    } catch (err) {
+      const error = err instanceof GiveUp ? err.message : `request failed: ${describe(err)}`;
+      return { status: last ? last.status : 0, body: last ? last.text : '', error };
+    }
+  }
+
+  // Decides whether a 401 is worth one more try, and renews what it can.
+  async recover(scheme, challenge, used, budget) {
+    if (scheme === 'bearer') {
+      const code = challenge && challenge.params.error;
+      if (code === 'insufficient_scope') {
+        const wanted = (challenge.params.scope || '').split(/\s+/).filter(Boolean);
+        if (wanted.length === 0 || budget.stepUp-- <= 0) return false;
+        wanted.forEach((s) => this.scopes.add(s));
+        log(`step-up: asking for scope ${wanted.join(' ')}`);
+        // A refresh cannot widen scope (RFC 6749 §6): a new grant is needed.
+        await this.renew(used.key, () => this.grant());
+        if (!wanted.every((s) => this.granted.has(s))) await this.renew(this.accessToken, () => this.grant());
+        return true;
+      }
+      // No error code (or no header at all) means the token was not accepted.
+      if (code && code !== 'invalid_token') return false;
+      if (budget.renew-- <= 0) return false;
+      await this.renew(used.key, () => this.refresh());
+      return true;
+    }
+    if (scheme === 'session') {
+      if (budget.renew-- <= 0) return false;
+      await this.renew(used.key, () => this.login());
+      return true;
+    }
+    return false; // basic, api-key: nothing to renew, a retry would be guessing
+  }
+
+  // Single flight: concurrent calls that saw the same credential fail share
+  // one renewal. A call whose credential was already replaced just retries.
+  async renew(usedKey, work) {
+    if (this.renewing) return this.renewing;
+    if (this.currentKey() !== usedKey) return undefined;
+    this.renewing = work().finally(() => { this.renewing = null; });
+    return this.renewing;
+  }
+
+  currentKey() {
+    return this.t.auth === 'session' ? cookieHeader(this.cookies) : this.accessToken;
+  }
+
+  // Headers for scheme, authenticating first if nothing is held yet.
+  async credential(scheme) {
+    if (this.credentialsRejected) throw new GiveUp(this.credentialsRejected);
+    switch (scheme) {
+      case 'bearer':
+        if (!this.accessToken) await this.renew('', () => this.refresh());
+        return { key: this.accessToken, headers: { Authorization: `Bearer ${this.accessToken}` } };
+      case 'session':
+        if (this.cookies.size === 0) await this.renew('', () => this.login());
+        return { key: cookieHeader(this.cookies), headers: { Cookie: cookieHeader(this.cookies) } };
+      case 'basic': {
+        const pair = Buffer.from(`${this.t.username}:${this.t.password}`).toString('base64');
+        return { key: pair, headers: { Authorization: `Basic ${pair}` } };
+      }
+      case 'apikey':
+        return { key: this.t.api_key, headers: { Authorization: `ApiKey ${this.t.api_key}` } };
+      default:
+        throw new GiveUp(`no credential for scheme ${scheme}`);
+    }
+  }
+
+  holds(scheme) {
+    if (scheme === 'basic') return Boolean(this.t.username && this.t.password);
+    if (scheme === 'apikey') return Boolean(this.t.api_key);
+    if (scheme === 'bearer') return this.t.auth.startsWith('oauth2-');
+    return false;
+  }
+
+  accepts(current, asked) {
+    if (current === 'session') return !CREDENTIAL_SCHEMES.has(asked);
+    return asked === current;
+  }
+
+  url(path) {
+    return this.t.base_url.replace(/\/+$/, '') + path;
+  }
+
+  // --- OAuth 2 -----------------------------------------------------------
+
+  // Uses the refresh token when there is one; a refresh token the server
+  // no longer knows (invalid_grant) earns one new primary grant.
+  async refresh() {
+    if (!this.refreshToken) return this.grant();
+    try {
+      return this.storeToken(await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: this.refreshToken }));
+    } catch (err) {
+      if (!(err instanceof TokenError)) throw err;
+      if (err.code !== 'invalid_grant' || !this.hasPrimaryCredentials()) throw new GiveUp(`refresh failed: ${err.code}`);
+      log('refresh token rejected (invalid_grant); authenticating again');
+      this.refreshToken = '';
+      try {
+        return await this.grant();
+      } catch (again) {
+        throw new GiveUp(`refresh failed: invalid_grant; then ${again.message}`);
+      }
+    }
+  }
+
+  hasPrimaryCredentials() {
+    return this.t.auth === 'oauth2-client-credentials' || Boolean(this.t.username && this.t.password);
+  }
+
+  async grant() {
+    const password = this.t.auth === 'oauth2-password';
+    const form = password
+      ? { grant_type: 'password', username: this.t.username, password: this.t.password }
+      : { grant_type: 'client_credentials' };
+    if (this.scopes.size > 0) form.scope = [...this.scopes].join(' ');
+    try {
+      try {
+        return this.storeToken(await this.tokenRequest(form));
+      } catch (err) {
+        if (!(err instanceof TokenError) || err.code !== 'mfa_required' || !this.t.otp_url) throw err;
+        return this.storeToken(await this.tokenRequest({ ...form, otp: await this.readOTP() }));
+      }
+    } catch (err) {
+      if (!(err instanceof TokenError)) throw err;
+      const msg = `${password ? 'login failed' : 'token request failed'}: ${err.reason}`;
+      if (rejectsCredentials(err.status, err.code, err.json.reason)) this.credentialsRejected = msg;
+      throw new GiveUp(msg);
+    }
+  }
+
+  async tokenRequest(form) {
+    const headers = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
+    if (this.t.client_secret) {
+      // RFC 6749 §2.3.1: id and secret are form-encoded inside Basic.
+      const pair = `${encodeURIComponent(this.t.client_id)}:${encodeURIComponent(this.t.client_secret)}`;
+      headers.Authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+    } else if (this.t.client_id) {
+      form = { ...form, client_id: this.t.client_id };
+    }
+    // Never follow a redirect with client credentials and a password in it.
+    const res = await timedFetch(this.t.token_url, { method: 'POST', headers, body: new URLSearchParams(form).toString(), redirect: 'manual' });
+    const json = parseJSON(await res.text()) || {};
+    if (res.status !== 200) throw new TokenError(res.status, json);
+    if (!json.access_token) throw new GiveUp('token response has no access_token');
+    return json;
+  }
+
+  storeToken(json) {
+    this.accessToken = json.access_token;
+    if (json.refresh_token) this.refreshToken = json.refresh_token; // keep the old one unless rotated
+    this.granted = new Set(json.scope ? json.scope.split(' ') : this.scopes);
+    log(`new access token (expires in ${json.expires_in ?? '?'}s${json.refresh_token ? ', with refresh token' : ''})`);
+  }
+
+  // --- Session -----------------------------------------------------------
+
+  async login() {
+    const creds = { username: this.t.username, password: this.t.password };
+    let res = await this.postLogin(creds);
+    if (res.status === 401 && reasonOf(res) === 'mfa_required') {
+      if (!this.t.otp_url) throw new GiveUp('login failed: mfa_required (no otp_url to read a one-time code from)');
+      res = await this.postLogin({ ...creds, otp: await this.readOTP() });
+    }
+    if (res.status >= 400) {
+      const msg = `login failed: ${reasonOf(res)}`;
+      if (rejectsCredentials(res.status, '', reasonOf(res))) this.credentialsRejected = msg;
+      throw new GiveUp(msg);
+    }
+    this.cookies.clear();
+    const problems = this.acceptCookies(res.headers, new URL(this.t.login_url));
+    // A cookie the browser would not send back means every call would 401:
+    // say why now rather than loop through re-logins.
+    if (this.cookies.size === 0) throw new GiveUp(problems[0] || 'login succeeded but the server set no cookie');
+    log(`logged in (cookies: ${[...this.cookies.keys()].join(', ')})`);
+  }
+
+  async postLogin(body) {
+    const res = await timedFetch(this.t.login_url, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body), redirect: 'manual',
+    });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  }
+
+  async readOTP() {
+    const res = await timedFetch(this.t.otp_url, { headers: { Accept: 'application/json' } });
+    const otp = (parseJSON(await res.text()) || {}).otp;
+    if (!otp) throw new GiveUp(`could not read a one-time code from otp_url (${res.status})`);
+    return String(otp);
+  }
+
+  // Keeps the cookies a browser would send back to base_url; returns why
+  // the others were dropped.
+  acceptCookies(headers, from) {
+    const problems = [];
+    for (const line of setCookieLines(headers)) {
+      const c = parseSetCookie(line);
+      if (!c) continue;
+      const problem = cookieProblem(c, from, this.base);
+      if (problem) {
+        log(problem);
+        problems.push(problem);
+      } else if (c.expired) {
+        this.cookies.delete(c.name);
+      } else {
+        this.cookies.set(c.name, c.value);
+      }
+    }
+    return problems;
+  }
+
+  // --- HTTP --------------------------------------------------------------
+
+  // Follows redirects itself so credentials go only to the origin they
+  // were meant for.
+  async send(method, url, body, authHeaders) {
+    let current = new URL(url);
+    const origin = current.origin;
+    for (let hops = 0; ; hops++) {
+      const same = current.origin === origin;
+      const headers = { Accept: 'application/json', ...(same ? authHeaders : {}) };
+      if (body != null) headers['Content-Type'] = 'application/json';
+      const res = await timedFetch(current, { method, headers, body: body ?? undefined, redirect: 'manual' });
+      if (same && this.t.auth === 'session') this.acceptCookies(res.headers, current); // session rotation
+      const location = res.headers.get('location');
+      if (![301, 302, 303, 307, 308].includes(res.status) || !location) {
+        return { status: res.status, headers: res.headers, text: await res.text() };
+      }
+      await res.body?.cancel();
+      if (hops >= MAX_REDIRECTS) throw new GiveUp(`too many redirects (more than ${MAX_REDIRECTS})`);
+      const next = new URL(location, current);
+      if (next.origin !== origin) log(`redirected to ${next.origin}; not sending credentials there`);
+      if (res.status === 303 || (res.status <= 302 && method === 'POST')) {
+        method = 'GET'; // what browsers do, and what servers expect
+        body = null;
+      }
+      current = next;
+    }
+  }
+}
+
+class TokenError extends Error {
+  constructor(status, json) {
+    const code = json.error || `HTTP ${status}`;
+    super(code);
+    this.status = status;
+    this.json = json;
+    this.code = code;
+    this.reason = json.reason && json.reason !== code ? `${code} (${json.reason})` : code;
+  }
+}
+
+async function timedFetch(url, init) {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+  } catch (err) {
+    if (err.name === 'TimeoutError') throw new GiveUp(`request to ${new URL(url).origin} timed out after ${HTTP_TIMEOUT_MS}ms`);
+    throw err;
+  }
+}
+
+// Whether a failed login says the credentials themselves are wrong (as
+// opposed to a code that expired or a server in trouble): then asking again
+// with the same password only counts toward a lock-out.
+function rejectsCredentials(status, code, reason) {
+  if (status < 400 || status >= 500 || status === 429) return false;
+  if (String(reason || '').startsWith('otp_') || reason === 'mfa_required') return false;
+  return !code || code === 'invalid_grant' || code === 'invalid_client' || code === 'unauthorized_client';
+}
+
+function describe(err) {
+  return (err.cause && (err.cause.code || err.cause.message)) || err.message;
+}
+
+function parseJSON(text) {
+  try { return JSON.parse(text); } catch { return null; }
+}
+
+// The server's machine reason: the body's reason or error, else the
+// challenge's error, else the bare status.
+function reasonOf(res, challenge) {
+  const json = parseJSON(res.text) || {};
+  return json.reason || json.error || (challenge && challenge.params.error) || `HTTP ${res.status}`;
+}
+
+// Retry-After in milliseconds (seconds or an HTTP date), capped; null when
+// absent or unreadable.
+function retryAfterMs(value) {
+  if (value == null || value.trim() === '') return null;
+  let ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - Date.now();
+  if (Number.isNaN(ms)) return null;
+  ms = Math.max(0, ms);
+  return Math.min(ms, RETRY_AFTER_CAP_MS);
+}
+
+// RFC 7235 challenges: `Basic realm="x", Bearer error="invalid_token"`.
+// A token followed by "=" is a parameter of the current challenge;
+// any other token starts a new one.
+function parseChallenges(header) {
+  const out = [];
+  const re = /\s*,?\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)(\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*))?/y;
+  let m;
+  while (header && re.lastIndex < header.length && (m = re.exec(header))) {
+    const [, token, hasValue, value] = m;
+    if (hasValue && out.length > 0) {
+      out[out.length - 1].params[token.toLowerCase()] = value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value;
+    } else {
+      out.push({ name: token, scheme: token.toLowerCase(), params: {} });
+    }
+  }
+  return out;
+}
+
+function setCookieLines(headers) {
+  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
+  const one = headers.get('set-cookie');
+  return one ? [one] : [];
+}
+
+function parseSetCookie(line) {
+  const [pair, ...attrs] = line.split(';');
+  const eq = pair.indexOf('=');
+  if (eq <= 0) return null;
+  const c = { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), domain: '', secure: false, expired: false };
+  for (const attr of attrs) {
+    const [k, ...v] = attr.split('=');
+    const key = k.trim().toLowerCase();
+    const val = v.join('=').trim();
+    if (key === 'domain') c.domain = val.replace(/^\./, '').toLowerCase();
+    if (key === 'secure') c.secure = true;
+    if (key === 'max-age' && Number(val) <= 0) c.expired = true;
+  }
+  return c;
+}
+
+// Why a browser would not send this cookie back to base, or '' if it would.
+function cookieProblem(c, from, base) {
+  const name = `session cookie "${c.name}"`;
+  if (c.domain) {
+    if (!domainMatch(from.hostname, c.domain)) return `${name} has Domain=${c.domain}, which does not match ${from.hostname}; a browser would drop it`;
+    if (!domainMatch(base.hostname, c.domain)) return `${name} has Domain=${c.domain}, so it would never be sent to ${base.hostname}`;
+  } else if (from.hostname !== base.hostname) {
+    return `${name} is host-only for ${from.hostname}, so it would never be sent to ${base.hostname}`;
+  }
+  if (c.secure && base.protocol !== 'https:') return `${name} is Secure but base_url is ${base.protocol}//, so a browser would never send it back`;
+  return '';
+}
+
+function domainMatch(host, domain) {
+  host = host.toLowerCase();
+  const isIP = /^[\d.]+$/.test(host) || host.includes(':') || host.startsWith('[');
+  return host === domain || (!isIP && host.endsWith(`.${domain}`));
+}
+
+function cookieHeader(cookies) {
+  return [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+// --- Protocol loop ---------------------------------------------------------
+
+function answer(obj) {
+  return new Promise((resolve) => process.stdout.write(`${JSON.stringify(obj)}\n`, resolve));
+}
+
+function main() {
+  let client = null;
+  const inflight = new Set();
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+
+  rl.on('line', (line) => {
+    if (!line.trim()) return;
+    const msg = parseJSON(line);
+    if (!msg || typeof msg !== 'object') return log(`ignoring a line that is not a JSON object: ${line.slice(0, 80)}`);
+    const { id, op } = msg;
+    if (op === 'configure') {
+      try {
+        client = new Client(msg.target || {});
+        log(`configured for ${client.t.auth} at ${client.base.origin}`);
+        answer({ id, ok: true });
+      } catch (err) {
+        answer({ id, ok: false, error: `bad target: ${err.message}` });
+      }
+    } else if (op === 'call') {
+      // Not awaited: concurrent calls must run concurrently.
+      const work = client
+        ? client.call(msg.method, msg.path, msg.body)
+        : Promise.resolve({ status: 0, body: '', error: 'call before configure' });
+      const done = work
+        .catch((err) => ({ status: 0, body: '', error: `driver bug: ${err.message}` }))
+        .then((result) => answer({ id, ...result }))
+        .finally(() => inflight.delete(done));
+      inflight.add(done);
+    } else if (op === 'close') {
+      // Let running calls answer, but not for longer than the harness waits.
+      Promise.race([Promise.allSettled([...inflight]), sleep(2000)])
+        .then(() => answer({ id, ok: true }))
+        .then(() => process.exit(0));
+    } else {
+      answer({ id, ok: false, error: `unknown op ${JSON.stringify(op)}` });
+    }
+  });
+  // stdin closed without a close: finish what is running, then go.
+  rl.on('close', () => Promise.allSettled([...inflight]).then(() => process.exit(0)));
+}
+
+main();
