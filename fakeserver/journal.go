@@ -25,6 +25,7 @@ type Entry struct {
 	Scenario   string    `json:"scenario"`
 	Subject    string    `json:"subject,omitempty"`
 	Grant      string    `json:"grant,omitempty"`
+	Scope      string    `json:"scope,omitempty"`
 	Origin     string    `json:"origin,omitempty"`
 	RetryAfter string    `json:"retry_after,omitempty"`
 	Location   string    `json:"location,omitempty"`
@@ -183,6 +184,7 @@ func (s *Server) journaled(origin string, h http.Handler) http.Handler {
 			Scenario:   s.activeName(),
 			Subject:    note.Subject,
 			Grant:      note.Grant,
+			Scope:      note.Scope,
 			Origin:     note.Origin,
 			RetryAfter: w.Header().Get("Retry-After"),
 			Location:   w.Header().Get("Location"),

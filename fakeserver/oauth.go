@@ -147,6 +147,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.writeOAuthError(w, r, oauthError{status: 500, code: "server_error", reason: "signing_failed", description: err.Error()})
 		return
 	}
+	note.Scope = resp.Scope
 	w.Header().Set("Pragma", "no-cache")
 	fault.WriteJSON(w, http.StatusOK, resp)
 }

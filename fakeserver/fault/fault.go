@@ -107,6 +107,7 @@ type Note struct {
 	Credential string // fingerprint
 	Subject    string // user or client id, never a secret
 	Grant      string // token endpoint grant type
+	Scope      string // scope granted by the token endpoint
 	Origin     string // which backend or layer answered: app, waf, portal...
 }
 

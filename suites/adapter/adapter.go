@@ -6,7 +6,10 @@
 // same three operations over the driver protocol (see package driver).
 package adapter
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Auth kinds a Target can ask the client to use. They are the values of the
 // driver protocol's "auth" field.
@@ -69,3 +72,8 @@ type Client interface {
 // Factory builds a client for one scenario's target. It is called once per
 // scenario, so state never leaks between scenarios.
 type Factory func(ctx context.Context, t Target) (Client, error)
+
+// ErrUnsupported is what a Factory returns (wrapped) when the client
+// cannot authenticate the way a scenario asks (an OAuth-only SDK asked for
+// a session). The suites report the scenario as skipped, not failed.
+var ErrUnsupported = errors.New("auth kind not supported by this client")

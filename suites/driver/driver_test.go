@@ -97,11 +97,11 @@ func TestConcurrentCalls(t *testing.T) {
 		name, command string
 		calls         int
 	}{
-		{"echo", "sh testdata/echo.sh", 40},
+		{"echo", "sh testdata/echo.sh", 20},
 		{"answers last first", "sh testdata/reverse.sh", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := start(t, Options{Command: tc.command, Timeout: 5 * time.Second})
+			p := start(t, Options{Command: tc.command, Timeout: 10 * time.Second})
 			var wg sync.WaitGroup
 			results := make([]adapter.Result, tc.calls)
 			for i := range tc.calls {
@@ -244,6 +244,7 @@ func TestCallFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		command  string
+		timeout  time.Duration // 5s unless the case needs one to fire
 		call     adapter.Call
 		kind     error
 		want     []string
@@ -262,6 +263,7 @@ func TestCallFailures(t *testing.T) {
 		{
 			name:     "hangs",
 			command:  "sh testdata/hang.sh",
+			timeout:  300 * time.Millisecond,
 			call:     get("/api/items"),
 			kind:     ErrTimeout,
 			want:     []string{"driver: driver did not answer call 2 (GET /api/items) within 300ms"},
@@ -297,6 +299,7 @@ func TestCallFailures(t *testing.T) {
 		{
 			name:     "stops reading stdin",
 			command:  "sh testdata/deaf.sh",
+			timeout:  300 * time.Millisecond,
 			call:     adapter.Call{Method: "POST", Path: "/upload", Body: &bigBody},
 			kind:     ErrTimeout,
 			want:     []string{"driver: driver did not read call 2 (POST /upload) from its stdin within 300ms"},
@@ -325,7 +328,11 @@ func TestCallFailures(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := start(t, Options{Command: tc.command, Timeout: 300 * time.Millisecond})
+			timeout := tc.timeout
+			if timeout == 0 {
+				timeout = 5 * time.Second
+			}
+			p := start(t, Options{Command: tc.command, Timeout: timeout})
 			began := time.Now()
 			res, err := p.Request(context.Background(), tc.call)
 			if took := time.Since(began); took > 3*time.Second {
@@ -403,9 +410,9 @@ func TestCrashFailsAllPending(t *testing.T) {
 // A caller that gave up (timeout) must not turn the driver's late answer
 // into a protocol error for everyone else.
 func TestLateAnswerIsDropped(t *testing.T) {
-	p := start(t, Options{Command: "sh testdata/slow.sh", Timeout: 500 * time.Millisecond, Env: []string{"SLOW=0.6"}})
+	p := start(t, Options{Command: "sh testdata/slow.sh", Timeout: 800 * time.Millisecond, Env: []string{"SLOW=1"}})
 	r := p.Do(context.Background(), get("/slow"))
-	wantSubstrings(t, "slow call", r.Error, "driver did not answer call 2 (GET /slow) within 500ms")
+	wantSubstrings(t, "slow call", r.Error, "driver did not answer call 2 (GET /slow) within 800ms")
 	r = p.Do(context.Background(), get("/fast"))
 	if r != (adapter.Result{Status: 200, Body: "/fast"}) {
 		t.Errorf("call after a late answer = %+v", r)

@@ -159,6 +159,14 @@ func TestNodeDriverRecoveries(t *testing.T) {
 			wantScopes: []string{"read", "read"},
 		},
 		{
+			name: "still rejected after one refresh: no loop",
+			setup: func(s *nodeServer) {
+				s.dead["tok-1"], s.dead["tok-2"], s.dead["tok-3"] = true, true, true
+			},
+			path: "/api/items", wantStatus: 401, wantErr: "unauthorized (401) after token refresh: token_expired",
+			wantScopes: []string{"read", "read"},
+		},
+		{
 			name: "403 is returned, not refreshed",
 			setup: func(s *nodeServer) {
 				s.api = func(w http.ResponseWriter, r *http.Request, _ int) {

@@ -34,7 +34,11 @@ class Client {
   constructor(target) {
     if (!SCHEME_OF[target.auth]) throw new Error(`unsupported auth kind ${JSON.stringify(target.auth)}`);
     this.t = target;
-    this.base = new URL(target.base_url); // throws on a bad URL: configure fails
+    try {
+      this.base = new URL(target.base_url);
+    } catch {
+      throw new Error(`base_url ${JSON.stringify(target.base_url)} is not an absolute URL`);
+    }
     this.scopes = new Set(target.scopes || []);
     this.granted = new Set(this.scopes); // scopes of the current token
     this.accessToken = target.access_token || '';
@@ -58,8 +62,7 @@ class Client {
 
         const wait = retryAfterMs(last.headers.get('retry-after'));
         if ([401, 429, 503].includes(last.status) && wait !== null) {
-          if (budget.waits > 0) {
-            budget.waits--;
+          if (spend(budget, 'waits')) {
             // Same credentials: a gateway asking us to wait is not saying
             // they are bad, and refreshing would hammer the token endpoint.
             log(`${last.status} with Retry-After; waiting ${wait}ms`);
@@ -78,7 +81,7 @@ class Client {
         const ours = challenges.find((c) => this.accepts(scheme, c.scheme));
         if (challenges.length > 0 && !ours) {
           const other = challenges.find((c) => this.holds(c.scheme));
-          if (other && budget.switchScheme-- > 0) {
+          if (other && spend(budget, 'switchScheme')) {
             log(`server asks for ${other.scheme}; resending with it`);
             scheme = other.scheme;
             continue;
@@ -103,7 +106,7 @@ class Client {
       const code = challenge && challenge.params.error;
       if (code === 'insufficient_scope') {
         const wanted = (challenge.params.scope || '').split(/\s+/).filter(Boolean);
-        if (wanted.length === 0 || budget.stepUp-- <= 0) return false;
+        if (wanted.length === 0 || !spend(budget, 'stepUp')) return false;
         wanted.forEach((s) => this.scopes.add(s));
         log(`step-up: asking for scope ${wanted.join(' ')}`);
         // A refresh cannot widen scope (RFC 6749 §6): a new grant is needed.
@@ -113,12 +116,12 @@ class Client {
       }
       // No error code (or no header at all) means the token was not accepted.
       if (code && code !== 'invalid_token') return false;
-      if (budget.renew-- <= 0) return false;
+      if (!spend(budget, 'renew')) return false;
       await this.renew(used.key, () => this.refresh());
       return true;
     }
     if (scheme === 'session') {
-      if (budget.renew-- <= 0) return false;
+      if (!spend(budget, 'renew')) return false;
       await this.renew(used.key, () => this.login());
       return true;
     }
@@ -286,7 +289,7 @@ class Client {
   // the others were dropped.
   acceptCookies(headers, from) {
     const problems = [];
-    for (const line of setCookieLines(headers)) {
+    for (const line of headers.getSetCookie()) {
       const c = parseSetCookie(line);
       if (!c) continue;
       const problem = cookieProblem(c, from, this.base);
@@ -332,6 +335,12 @@ class Client {
   }
 }
 
+function spend(budget, what) {
+  if (budget[what] <= 0) return false;
+  budget[what]--;
+  return true;
+}
+
 class TokenError extends Error {
   constructor(status, json) {
     const code = json.error || `HTTP ${status}`;
@@ -362,7 +371,9 @@ function rejectsCredentials(status, code, reason) {
 }
 
 function describe(err) {
-  return (err.cause && (err.cause.code || err.cause.message)) || err.message;
+  const c = err.cause;
+  if (!c) return err.message;
+  return c.code && c.message && !c.message.includes(c.code) ? `${c.message} (${c.code})` : c.message || c.code;
 }
 
 function parseJSON(text) {
@@ -402,12 +413,6 @@ function parseChallenges(header) {
     }
   }
   return out;
-}
-
-function setCookieLines(headers) {
-  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
-  const one = headers.get('set-cookie');
-  return one ? [one] : [];
 }
 
 function parseSetCookie(line) {
@@ -456,7 +461,10 @@ function answer(obj) {
 }
 
 function main() {
+  // The harness is gone: nobody is left to answer.
+  process.stdout.on('error', () => process.exit(0));
   let client = null;
+  let closing = false;
   const inflight = new Set();
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 
@@ -484,6 +492,7 @@ function main() {
         .finally(() => inflight.delete(done));
       inflight.add(done);
     } else if (op === 'close') {
+      closing = true;
       // Let running calls answer, but not for longer than the harness waits.
       Promise.race([Promise.allSettled([...inflight]), sleep(2000)])
         .then(() => answer({ id, ok: true }))
@@ -493,7 +502,9 @@ function main() {
     }
   });
   // stdin closed without a close: finish what is running, then go.
-  rl.on('close', () => Promise.allSettled([...inflight]).then(() => process.exit(0)));
+  rl.on('close', () => {
+    if (!closing) Promise.allSettled([...inflight]).then(() => process.exit(0));
+  });
 }
 
 main();

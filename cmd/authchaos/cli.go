@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of the public contract.
+const (
+	exitOK       = 0
+	exitFailures = 1 // reserved for `run`: at least one scenario failed
+	exitUsage    = 2 // bad usage, bad config, unknown id, a driver that could not start
+)
+
+// exitError carries an exit code other than exitUsage, the code every
+// plain error maps to. A nil err means the command has already told the
+// user everything, so nothing more is printed.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// run executes the command line args and returns the process exit code.
+// ctx ends `serve`; main cancels it on SIGINT or SIGTERM.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	// cobra reads os.Args when given nil, which inside a test binary
+	// would be the test flags.
+	if args == nil {
+		args = []string{}
+	}
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitUsage
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+		if ee.err == nil {
+			return code
+		}
+	}
+	fmt.Fprintf(stderr, "authchaos: %s\n", strings.TrimRight(err.Error(), "\n"))
+	if code == exitUsage {
+		fmt.Fprintf(stderr, "run '%s' for usage\n", helpCommand(cmd))
+	}
+	return code
+}
+
+// helpCommand is the `authchaos help ...` line that documents cmd.
+func helpCommand(cmd *cobra.Command) string {
+	if cmd == nil || !cmd.HasParent() {
+		return "authchaos help"
+	}
+	path := strings.Fields(cmd.CommandPath())
+	return path[0] + " help " + strings.Join(path[1:], " ")
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "authchaos",
+		Short: "A fake auth server that fails on purpose",
+		Long: `authchaos reproduces the ways HTTP authentication fails in production
+(expired and revoked tokens, WAF blocks, redirects that leak credentials...)
+so you can see how a client copes, and learn what each failure means.
+
+  authchaos serve                 run the fake server on 127.0.0.1:8401
+  authchaos scenarios             list the failure modes it can reproduce
+  authchaos explain ID            what a failure mode looks like and how to fix it`,
+		Version: version(),
+		// Errors are printed once, by run, with the exit code the contract
+		// fixes; cobra would print them too and dump usage on top.
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          noCommand,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return fmt.Errorf("missing command (valid: %s)", strings.Join(commandNames(cmd), ", "))
+		},
+	}
+	root.SetVersionTemplate("authchaos {{.Version}}\n")
+	root.AddCommand(newServeCmd(), newScenariosCmd(), newExplainCmd())
+	return root
+}
+
+// noCommand rejects arguments given to the bare root command. cobra's
+// own check says "unknown command" without the list of valid ones.
+func noCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q (valid: %s)", args[0], strings.Join(commandNames(cmd), ", "))
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return errors.New(msg)
+}
+
+func commandNames(cmd *cobra.Command) []string {
+	var names []string
+	for _, c := range cmd.Root().Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	sort.Strings(names)
+	return names
+}

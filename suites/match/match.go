@@ -1,0 +1,113 @@
+// Package match offers gomega matchers over the fake server's journal, so
+// an SDK team can assert recovery behaviour in its own specs:
+//
+//	Expect(srv.Journal().Entries(0)).To(match.HaveTokenRequests(1))
+//	Expect(srv.Journal().Entries(0)).To(match.LeakNoCredential())
+//
+// They count with the same functions the suites' judge uses, and fail
+// with a sentence that points at journal sequence numbers.
+package match
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/onsi/gomega/types"
+
+	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/suites"
+)
+
+// journalMatcher is a gomega matcher over []fakeserver.Entry.
+type journalMatcher struct {
+	check func(es []fakeserver.Entry) (ok bool, found string)
+	want  string
+	found string
+}
+
+func (m *journalMatcher) Match(actual any) (bool, error) {
+	es, ok := actual.([]fakeserver.Entry)
+	if !ok {
+		return false, fmt.Errorf("match: expected []fakeserver.Entry (the journal), got %T", actual)
+	}
+	var pass bool
+	pass, m.found = m.check(es)
+	return pass, nil
+}
+
+func (m *journalMatcher) FailureMessage(any) string {
+	return fmt.Sprintf("expected %s, %s", m.want, m.found)
+}
+
+func (m *journalMatcher) NegatedFailureMessage(any) string {
+	return fmt.Sprintf("expected not %s, %s", m.want, m.found)
+}
+
+func countMatcher(want string, n int, pred func(fakeserver.Entry) bool) types.GomegaMatcher {
+	return &journalMatcher{want: want, check: func(es []fakeserver.Entry) (bool, string) {
+		hits := suites.Filter(es, pred)
+		return len(hits) == n, fmt.Sprintf("saw %d at %s", len(hits), suites.SeqRange(hits))
+	}}
+}
+
+// HaveTokenRequests matches a journal with exactly n token endpoint calls.
+func HaveTokenRequests(n int) types.GomegaMatcher {
+	return countMatcher(fmt.Sprintf("%d token request(s)", n), n, suites.IsTokenRequest)
+}
+
+// HaveRefreshedOnce matches a journal with exactly one successful
+// refresh_token grant.
+func HaveRefreshedOnce() types.GomegaMatcher {
+	return countMatcher("exactly 1 successful refresh", 1, func(e fakeserver.Entry) bool {
+		return suites.IsTokenRequest(e) && e.Grant == "refresh_token" && e.Status == 200
+	})
+}
+
+// HaveLogins matches a journal with exactly n primary authentications
+// (session logins, password or client_credentials grants).
+func HaveLogins(n int) types.GomegaMatcher {
+	return countMatcher(fmt.Sprintf("%d login(s)", n), n, suites.IsLogin)
+}
+
+// LeakNoCredential matches a journal where no credential reached another
+// origin.
+func LeakNoCredential() types.GomegaMatcher {
+	return &journalMatcher{want: "no credential sent to another origin", check: func(es []fakeserver.Entry) (bool, string) {
+		leaks := suites.Leaks(es)
+		var where []string
+		for _, e := range leaks {
+			where = append(where, fmt.Sprintf("%s to http://%s%s at seq %d", e.Scheme, e.Host, e.Path, e.Seq))
+		}
+		if len(where) == 0 {
+			return true, "and none was"
+		}
+		return false, "but sent " + strings.Join(where, ", ")
+	}}
+}
+
+// HaveReason matches a journal with at least one entry of that reason.
+func HaveReason(reason string) types.GomegaMatcher {
+	return &journalMatcher{want: "an entry with reason " + reason, check: func(es []fakeserver.Entry) (bool, string) {
+		hits := suites.Filter(es, func(e fakeserver.Entry) bool { return e.Reason == reason })
+		return len(hits) > 0, fmt.Sprintf("saw %d at %s", len(hits), suites.SeqRange(hits))
+	}}
+}
+
+// RetryAtMost matches a journal where no API path was refused more than
+// n+1 times: the original attempt plus n retries.
+func RetryAtMost(n int) types.GomegaMatcher {
+	return &journalMatcher{want: fmt.Sprintf("at most %d retries per refused call", n), check: func(es []fakeserver.Entry) (bool, string) {
+		refused := map[string][]fakeserver.Entry{}
+		for _, e := range es {
+			if suites.IsAPICall(e) && e.Status >= 400 {
+				refused[e.Method+" "+e.Path] = append(refused[e.Method+" "+e.Path], e)
+			}
+		}
+		for call, hits := range refused {
+			if len(hits) > n+1 {
+				return false, fmt.Sprintf("but %s was refused %d times at %s", call, len(hits), suites.SeqRange(hits))
+			}
+		}
+		return true, "and it was"
+	}}
+}
