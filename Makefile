@@ -22,3 +22,6 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParseAuthorization -fuzztime=$(FUZZTIME) ./internal/authn/
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/config/
+
+readme:
+	$(GO) test ./internal/catalogdoc/ -run TestReadmeTableMatchesCatalog -update

@@ -74,7 +74,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		schemes = o
 	}
 	scopes := append(append([]string(nil), route.Scopes...), knobs.RouteScopes[route.Path]...)
-	roles := route.Roles
+	roles := append(append([]string(nil), route.Roles...), knobs.RouteRoles[route.Path]...)
 
 	cred, err := authn.FromRequest(r)
 	var malformed *authn.MalformedError

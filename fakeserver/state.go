@@ -285,6 +285,14 @@ func (e *env) Mint(name string, scopes []string) (string, string, error) {
 	return resp.AccessToken, resp.RefreshToken, err
 }
 
+func (e *env) Client() fault.Client {
+	if len(e.s.cfg.Clients) == 0 {
+		return fault.Client{}
+	}
+	c := e.s.cfg.Clients[0]
+	return fault.Client{ID: c.ID, RedirectURIs: append([]string(nil), c.RedirectURIs...)}
+}
+
 func (e *env) Do(a fault.Action, arg string) error {
 	e.s.mu.Lock()
 	defer e.s.mu.Unlock()

@@ -38,12 +38,12 @@ var sectionHeadings = []string{"What you see", "Why it happens", "Fix it in the 
 
 func TestRun(t *testing.T) {
 	tests := []struct {
-		name       string
-		args       []string
-		code       int
-		stdout     []string
-		stderr     []string
-		notStdout  []string
+		name      string
+		args      []string
+		code      int
+		stdout    []string
+		stderr    []string
+		notStdout []string
 	}{
 		{name: "scenarios table", args: []string{"scenarios"}, code: 0,
 			stdout: []string{"ID", "RECOVERY", "CATEGORY", "TITLE", "expired-token", "refresh", "Access token expired", "waf-block", "backoff"}},
@@ -139,14 +139,14 @@ func TestScenariosJSON(t *testing.T) {
 func checkScenariosJSON(t *testing.T, data []byte) {
 	t.Helper()
 	var got []struct {
-		ID           string            `json:"id"`
-		Title        string            `json:"title"`
-		Category     string            `json:"category"`
-		Recovery     string            `json:"recovery"`
-		Summary      string            `json:"summary"`
-		Explain      string            `json:"explain"`
-		ExplainParts map[string]string `json:"explain_parts"`
-		Sources      []string          `json:"sources"`
+		ID           string             `json:"id"`
+		Title        string             `json:"title"`
+		Category     string             `json:"category"`
+		Recovery     string             `json:"recovery"`
+		Summary      string             `json:"summary"`
+		Explain      string             `json:"explain"`
+		ExplainParts map[string]string  `json:"explain_parts"`
+		Sources      []string           `json:"sources"`
 		Params       *[]scenarios.Param `json:"params"`
 	}
 	if err := json.Unmarshal(data, &got); err != nil {
@@ -239,9 +239,9 @@ func TestServePrintConfigRoundTrips(t *testing.T) {
 var listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:(\d+))`)
 
 // startServe runs `serve` in-process and returns its base URL once the
-// listening line appears, the banner so far, and a stop function that
-// cancels it and returns its exit code. Every wait is bounded.
-func startServe(t *testing.T, args ...string) (base string, banner func() string, stop func() int) {
+// listening line appears, and a stop function that cancels it and returns
+// its exit code and everything it printed. Every wait is bounded.
+func startServe(t *testing.T, args ...string) (base string, stop func() (int, string)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
@@ -252,7 +252,9 @@ func startServe(t *testing.T, args ...string) (base string, banner func() string
 		pw.Close()
 	}()
 	found := make(chan string, 1)
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		// Drain to the end whatever happens, so serve never blocks on a
 		// full pipe and always gets to see the cancellation.
 		sc := bufio.NewScanner(pr)
@@ -268,16 +270,24 @@ func startServe(t *testing.T, args ...string) (base string, banner func() string
 	}()
 	var once sync.Once
 	code := -1
-	stop = func() int {
+	stop = func() (int, string) {
 		once.Do(func() {
 			cancel()
 			select {
 			case code = <-done:
 			case <-time.After(15 * time.Second):
 				t.Errorf("serve did not return within 15s of cancellation; stderr:\n%s", errOut.String())
+				return
+			}
+			// run has returned and closed the pipe; wait for the reader
+			// to take the rest of the banner.
+			select {
+			case <-drained:
+			case <-time.After(5 * time.Second):
+				t.Errorf("stdout reader did not finish within 5s")
 			}
 		})
-		return code
+		return code, out.String()
 	}
 	t.Cleanup(func() { stop() })
 
@@ -288,7 +298,7 @@ func startServe(t *testing.T, args ...string) (base string, banner func() string
 	case <-time.After(15 * time.Second):
 		t.Fatalf("no %q line within 15s; stdout:\n%s\nstderr:\n%s", "listening on", out.String(), errOut.String())
 	}
-	return base, out.String, stop
+	return base, stop
 }
 
 func TestServe(t *testing.T) {
@@ -305,7 +315,7 @@ func TestServe(t *testing.T) {
 	}
 
 	t.Run("healthy", func(t *testing.T) {
-		base, banner, stop := startServe(t, "--addr", "127.0.0.1:0")
+		base, stop := startServe(t, "--addr", "127.0.0.1:0")
 		if strings.HasSuffix(base, ":0") {
 			t.Fatalf("listening line shows port 0, want the real port: %s", base)
 		}
@@ -320,35 +330,35 @@ func TestServe(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &list); err != nil || len(list) == 0 {
 			t.Errorf("GET /__admin/scenarios is not a non-empty array (%v): %s", err, body)
 		}
-		// The banner is written before the server is used, so by now it
-		// is complete.
+		code, banner := stop()
+		if code != 0 {
+			t.Errorf("serve exited %d after cancellation, want 0", code)
+		}
 		for _, want := range []string{"authchaos-client", "authchaos-secret", "alice", "wonderland", "ak_live_authchaos_demo_key",
 			"other origins", "http://localhost:", base + "/__admin/", "Active scenarios: none"} {
-			if !strings.Contains(banner(), want) {
-				t.Errorf("banner lacks %q:\n%s", want, banner())
+			if !strings.Contains(banner, want) {
+				t.Errorf("banner lacks %q:\n%s", want, banner)
 			}
-		}
-		if code := stop(); code != 0 {
-			t.Errorf("serve exited %d after cancellation, want 0", code)
 		}
 	})
 
 	t.Run("scenario from the flag is active", func(t *testing.T) {
-		base, banner, stop := startServe(t, "--addr", "127.0.0.1:0", "--scenario", "waf-block:duration=1h")
+		base, stop := startServe(t, "--addr", "127.0.0.1:0", "--scenario", "waf-block:duration=1h")
 		code, body := get(t, base+"/api/items")
 		if code != http.StatusUnauthorized || !strings.Contains(body, "Request blocked") {
 			t.Errorf("GET /api/items under waf-block = %d %q, want 401 with the block page", code, body)
 		}
-		if !strings.Contains(banner(), "waf-block:duration=1h") {
-			t.Errorf("banner does not show the active scenario:\n%s", banner())
-		}
-		if code := stop(); code != 0 {
+		code, banner := stop()
+		if code != 0 {
 			t.Errorf("serve exited %d after cancellation, want 0", code)
+		}
+		if !strings.Contains(banner, "waf-block:duration=1h") {
+			t.Errorf("banner does not show the active scenario:\n%s", banner)
 		}
 	})
 
 	t.Run("address in use", func(t *testing.T) {
-		base, _, _ := startServe(t, "--addr", "127.0.0.1:0")
+		base, _ := startServe(t, "--addr", "127.0.0.1:0")
 		code, _, stderr := runCLI(t, "serve", "--addr", strings.TrimPrefix(base, "http://"))
 		if code != 2 || !strings.Contains(stderr, "choose another --addr") {
 			t.Errorf("second serve on the same port: exit %d, stderr:\n%s", code, stderr)

@@ -52,6 +52,9 @@ type Knobs struct {
 	RouteSchemes map[string][]string
 	// RouteScopes adds scopes a route requires, by path.
 	RouteScopes map[string][]string
+	// RouteRoles adds roles a route requires, by path. A caller without
+	// them is authenticated but not permitted: 403 insufficient_role.
+	RouteRoles map[string][]string
 }
 
 // Edge is a layer in front of the server: it sees every request before
@@ -81,6 +84,16 @@ type Env interface {
 	Mint(user string, scopes []string) (access, refresh string, err error)
 	// Do performs an action now.
 	Do(a Action, arg string) error
+	// Client describes the OAuth client the suites configure clients
+	// with (the first configured one), for scenarios that build requests
+	// as it would. It never carries the secret.
+	Client() Client
+}
+
+// Client is a registered OAuth client, as a scenario may see it.
+type Client struct {
+	ID           string
+	RedirectURIs []string
 }
 
 // Action is a change an operator makes to the server mid-run.

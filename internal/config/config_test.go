@@ -292,7 +292,7 @@ func TestErrors(t *testing.T) {
 		{name: "null list item", in: "users:\n  - username: a\n    password: b\n  -\n", line: 4, field: "users[1]", msg: "empty list item, want a mapping"},
 		{name: "null scope", in: "users:\n  - username: a\n    password: b\n    scopes: [read, ~]\n", line: 4, field: "users[0].scopes[1]", msg: "empty list item, want a string"},
 		{name: "wrong explicit tag", in: "realm: !!int x\n", line: 1, field: "realm", msg: `cannot read "x" as a string (cannot decode !!str`},
-		{name: "repeated key", in: "realm: a\naddr: ':1'\nrealm: b\n", line: 3, field: "", msg: `"realm" is given twice (first on line 1)`},
+		{name: "repeated key", in: "realm: a\naddr: ':1'\nrealm: b\n", line: 3, field: "realm", msg: "given twice (first on line 1)"},
 		{name: "bad merge", in: "users:\n  - <<: [1]\n", line: 2, field: "users[0]", msg: `found "1", want a mapping or a list of mappings after "<<"`},
 		{name: "self merge", in: "users:\n  - &u\n    <<: *u\n", line: 2, field: "users[0]", msg: "merges nest more than"},
 
@@ -355,7 +355,9 @@ routes:
 		{name: "journal_cap negative", in: "realm: r\njournal_cap: -1\n", line: 2, field: "journal_cap", msg: "-1 is negative"},
 		{name: "addr without port", in: "realm: r\naddr: localhost\n", line: 2, field: "addr", msg: `"localhost" is not a host:port address (missing port in address`},
 		{name: "addr too many colons", in: "addr: '::1:80'\n", line: 1, field: "addr", msg: "too many colons"},
-		{name: "realm with quote", in: "realm: 'a\"b'\n", line: 1, field: "realm", msg: "cannot appear in a WWW-Authenticate realm"},
+		{name: "realm with quote", in: "realm: 'a\"b'\n", line: 1, field: "realm", msg: `contains '"', which cannot appear in a WWW-Authenticate realm`},
+		{name: "realm with control", in: "realm: \"a\\u0085b\"\n", line: 1, field: "realm", msg: `contains '\u0085'`},
+		{name: "repeated param", in: "scenarios:\n  - id: s\n    params:\n      a: 1\n      a: 2\n", line: 5, field: "scenarios[0].params.a", msg: "given twice (first on line 4)"},
 		{name: "scenario without id", in: "scenarios:\n  - params: {a: b}\n", line: 2, field: "scenarios[0].id", msg: "scenario id is required"},
 	}
 	for _, tc := range cases {

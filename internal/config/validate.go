@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // schemeNames are the credential schemes the fake server understands, in
@@ -54,7 +55,8 @@ func (f *File) check(file string, pos positions) []*Error {
 	if i := strings.IndexFunc(f.Realm, func(r rune) bool { return r == '"' || r == '\\' || unicode.IsControl(r) }); i >= 0 {
 		// The realm goes inside a quoted-string in WWW-Authenticate;
 		// rejecting these is simpler and safer than escaping them.
-		c.errorf("realm", "%s contains %q, which cannot appear in a WWW-Authenticate realm", quote(f.Realm), f.Realm[i:i+1])
+		r, _ := utf8.DecodeRuneInString(f.Realm[i:])
+		c.errorf("realm", "%s contains %q, which cannot appear in a WWW-Authenticate realm", quote(f.Realm), r)
 	}
 	if f.JournalCap < 0 {
 		c.errorf("journal_cap", "%d is negative (want a positive number of entries, or 0 for the default %d)", f.JournalCap, defaultJournalCap)

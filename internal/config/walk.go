@@ -17,7 +17,7 @@ import (
 
 // maxAliasVisits bounds how many nodes may be reached through aliases.
 // Without it, a few lines of nested anchors ("billion laughs") would make
-// the walk, and the position index it builds, exponentially large.
+// the walk, and the position index it builds, enormous.
 const maxAliasVisits = 100_000
 
 // maxMergeDepth bounds "<<" merge chains, which can also loop through an
@@ -156,7 +156,7 @@ func (w *walker) entries(n *yaml.Node, path string, depth int, alias bool) []ent
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			w.fail(k, path, fmt.Sprintf("%s is given twice (first on line %d)", quote(k.Value), first.Line))
+			w.fail(k, joinPath(path, k.Value), fmt.Sprintf("given twice (first on line %d)", first.Line))
 			continue
 		}
 		seen[k.Value] = k

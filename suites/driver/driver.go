@@ -108,7 +108,6 @@ type Process struct {
 	fatal     *death         // set once: the driver can answer nothing more
 	closed    bool
 
-	deadCh     chan struct{} // closed when fatal is set
 	exited     chan struct{} // closed when the process has been reaped
 	readDone   chan struct{}
 	stderrDone chan struct{}
@@ -177,6 +176,17 @@ func Start(ctx context.Context, opts Options, target adapter.Target) (*Process, 
 		timeout = DefaultTimeout
 	}
 
+	// exec reports a missing Dir as "fork/exec /bin/sh: no such file or
+	// directory", which sends people looking for sh.
+	if opts.Dir != "" {
+		if fi, err := os.Stat(opts.Dir); err != nil || !fi.IsDir() {
+			if err == nil {
+				err = errors.New("not a directory")
+			}
+			return nil, &Error{Op: "start", Kind: ErrStart, Msg: fmt.Sprintf("could not start %q: working directory %q: %v", opts.Command, opts.Dir, err), Err: err}
+		}
+	}
+
 	// Plain pipes rather than cmd.StdoutPipe & co: exec then copies
 	// nothing itself, so Wait returns when the process exits even if a
 	// grandchild still holds a pipe, and our ends support deadlines.
@@ -201,17 +211,6 @@ func Start(ctx context.Context, opts Options, target adapter.Target) (*Process, 
 		return nil, &Error{Op: "start", Kind: ErrStart, Msg: fmt.Sprintf("could not make pipes for %q: %v", opts.Command, err), Err: err}
 	}
 
-	// exec reports a missing Dir as "fork/exec /bin/sh: no such file or
-	// directory", which sends people looking for sh.
-	if opts.Dir != "" {
-		if fi, err := os.Stat(opts.Dir); err != nil || !fi.IsDir() {
-			if err == nil {
-				err = errors.New("not a directory")
-			}
-			closeAll()
-			return nil, &Error{Op: "start", Kind: ErrStart, Msg: fmt.Sprintf("could not start %q: working directory %q: %v", opts.Command, opts.Dir, err), Err: err}
-		}
-	}
 	cmd := exec.Command("sh", "-c", opts.Command)
 	cmd.Dir = opts.Dir
 	if len(opts.Env) > 0 {
@@ -237,7 +236,6 @@ func Start(ctx context.Context, opts Options, target adapter.Target) (*Process, 
 		sendSem:    make(chan struct{}, 1),
 		pending:    map[int64]*pendingReq{},
 		abandoned:  map[int64]bool{},
-		deadCh:     make(chan struct{}),
 		exited:     make(chan struct{}),
 		readDone:   make(chan struct{}),
 		stderrDone: make(chan struct{}),
@@ -523,7 +521,6 @@ func (p *Process) die(d *death) {
 		pr.ch <- reply{err: p.deathError(d, pr)}
 		delete(p.pending, id)
 	}
-	close(p.deadCh)
 }
 
 // fail is die for a driver that is alive but broken.
