@@ -27,8 +27,10 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /__admin/reset", s.adminReset)
 	mux.HandleFunc("POST /__admin/actions", s.adminAction)
 	mux.HandleFunc("GET /__admin/otp", s.adminOTP)
+	mux.HandleFunc("GET /__admin/ui", s.adminUI)
+	mux.HandleFunc("GET /__admin/journal/stream", s.adminStream)
 	mux.HandleFunc("/__admin/", func(w http.ResponseWriter, r *http.Request) {
-		adminError(w, http.StatusNotFound, fmt.Sprintf("no admin endpoint %s %s (valid: GET scenarios, GET|PUT|DELETE scenario, GET|POST clock, GET|DELETE journal, POST reset, POST actions, GET otp)", r.Method, r.URL.Path))
+		adminError(w, http.StatusNotFound, fmt.Sprintf("no admin endpoint %s %s (valid: GET scenarios, GET|PUT|DELETE scenario, GET|POST clock, GET|DELETE journal, POST reset, POST actions, GET otp, GET ui, GET journal/stream)", r.Method, r.URL.Path))
 	})
 }
 

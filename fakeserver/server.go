@@ -45,6 +45,8 @@ type Server struct {
 	name  string // active scenario ids, joined by "+"
 	mux   http.Handler
 	app   http.Handler
+	done  chan struct{} // closed by Close: ends live streams
+	once  sync.Once
 	alt   http.Handler
 	lns   []net.Listener
 	srvs  []*http.Server
@@ -75,7 +77,7 @@ func WithIssuer(iss string) Option { return func(s *Server) { s.issuer = strings
 
 // New builds a Server with scenarios from the config already active.
 func New(opts ...Option) (*Server, error) {
-	s := &Server{}
+	s := &Server{done: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -196,6 +198,7 @@ func (s *Server) Origins() fault.Origins {
 // Close stops both listeners, waiting up to five seconds for requests in
 // flight.
 func (s *Server) Close() error {
+	s.once.Do(func() { close(s.done) })
 	s.mu.Lock()
 	srvs := s.srvs
 	s.srvs = nil
