@@ -47,7 +47,7 @@ func decodeStrict(w http.ResponseWriter, r *http.Request, v any, valid string) e
 	if err := dec.Decode(v); err != nil {
 		return describeJSONError(err, valid)
 	}
-	if dec.More() {
+	if trailingData(dec) {
 		return errors.New("body has data after the JSON object")
 	}
 	return nil

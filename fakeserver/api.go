@@ -85,8 +85,17 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusBadRequest // RFC 6750 §3.1 invalid_request
 		}
 		s.deny(w, r, knobs, fault.Challenge{Status: status, Scheme: challengeScheme(scheme), Error: "invalid_request",
-			Description: malformed.Error(), Reason: "malformed_credentials",
+			Description: describeMalformed(malformed), Reason: "malformed_credentials",
 			Hint: "fix how the credential is encoded; sending it again unchanged will fail the same way"})
+		return
+	case cred.Scheme == authn.Cookie && r.Header.Get("Authorization") != "":
+		// "Cookie" names the session cookie in the journal; it is no
+		// HTTP authentication scheme, so a session id pasted into
+		// Authorization is refused, not taken as a session.
+		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
+			Description: "Cookie is not an Authorization scheme: the session id belongs in the " + authn.SessionCookie + " cookie",
+			Reason:      "wrong_scheme", Hint: fmt.Sprintf("send the session as a cookie, or resend with %s", strings.Join(schemes, " or ")),
+			Extra: map[string]any{"accepted_schemes": schemes}})
 		return
 	case cred.Scheme == authn.None:
 		ch := fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: "missing_credentials",
@@ -99,7 +108,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	case !slices.Contains(schemes, cred.Scheme):
 		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
-			Description: fmt.Sprintf("this route accepts %s credentials, got %s", strings.Join(schemes, " or "), cred.Scheme),
+			Description: fmt.Sprintf("this route accepts %s credentials, got %s", strings.Join(schemes, " or "), safeScheme(cred.Scheme)),
 			Reason:      "wrong_scheme", Hint: fmt.Sprintf("resend with %s", strings.Join(schemes, " or ")),
 			Extra: map[string]any{"accepted_schemes": schemes}})
 		return
@@ -142,6 +151,36 @@ func challengeScheme(scheme string) string {
 	return scheme
 }
 
+// safeScheme is a presented scheme's name fit for the journal and for
+// answers. What sits where the scheme goes may be the bare secret (a
+// client that forgot "Bearer " sends the token alone), so only the names
+// of real schemes pass; anything else is "unknown".
+func safeScheme(s string) string {
+	switch s {
+	case "", authn.Bearer, authn.Basic, authn.APIKey, authn.Cookie, authn.None:
+		return s
+	}
+	for _, known := range []string{"Digest", "Negotiate", "NTLM", "Kerberos", "HOBA", "Mutual", "OAuth", "DPoP", "Token", "Hawk", "vapid", "PrivateToken", "SCRAM-SHA-1", "SCRAM-SHA-256", "AWS4-HMAC-SHA256"} {
+		if strings.EqualFold(s, known) {
+			return known
+		}
+	}
+	return "unknown"
+}
+
+// describeMalformed says what is wrong with a credential without
+// repeating any of it: authn's message quotes the scheme, which may be
+// the secret itself.
+func describeMalformed(m *authn.MalformedError) string {
+	switch {
+	case m.Scheme != "" && safeScheme(m.Scheme) != m.Scheme:
+		return `malformed Authorization header: want "SCHEME CREDENTIALS" (such as "Bearer TOKEN"); what came first is no scheme this server knows, and is not repeated here in case it is a secret`
+	case m.Scheme == "" && strings.HasPrefix(m.Reason, "scheme "):
+		return `malformed Authorization header: the scheme is not an RFC 7235 token (not repeated here in case it is a secret); want "SCHEME CREDENTIALS"`
+	}
+	return m.Error()
+}
+
 func preferred(accepted []string, presented string) string {
 	if slices.Contains(accepted, presented) {
 		return presented
@@ -170,6 +209,12 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 			errors.As(err, &te)
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: te.Description, Reason: te.Reason,
 				Hint: "get a new access token (refresh it or authenticate again) and retry once"}
+		}
+		if extra.ClientID == "" {
+			// Every access token names its client; an ID token (OpenID
+			// Connect Core §2) says who logged in and grants nothing.
+			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "this is an ID token, not an access token",
+				Reason: "id_token_as_access_token", Hint: "send the access_token from the token response, not the id_token"}
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()

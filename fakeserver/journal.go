@@ -57,7 +57,10 @@ func (j *Journal) add(e Entry) Entry {
 	e.Seq = j.seq
 	if len(j.entries) >= j.cap {
 		n := len(j.entries) - j.cap + 1
-		j.entries = append(j.entries[:0], j.entries[n:]...)
+		// Slide the window instead of copying it: a full journal must not
+		// cost a copy of every entry per request. append reallocates (and
+		// frees the dropped ones) once the spare capacity runs out.
+		j.entries = j.entries[n:]
 		j.dropped += int64(n)
 	}
 	j.entries = append(j.entries, e)
@@ -160,9 +163,9 @@ func (s *Server) journaled(origin string, h http.Handler) http.Handler {
 		note.Origin = origin
 		r = r.WithContext(ctx)
 		if cred, err := authn.FromRequest(r); err == nil {
-			note.Scheme, note.Credential = cred.Scheme, cred.Fingerprint()
+			note.Scheme, note.Credential = safeScheme(cred.Scheme), cred.Fingerprint()
 		} else {
-			note.Scheme = cred.Scheme
+			note.Scheme = safeScheme(cred.Scheme)
 			if note.Scheme == "" {
 				note.Scheme = authn.None
 			}

@@ -33,13 +33,18 @@ type oauthError struct {
 	description string
 	reason      string
 	hint        string
-	basic       bool // the client authenticated with Basic: answer with a challenge
+	basic       bool // the client authenticated with Basic (every 401 carries a challenge either way)
 }
 
 func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, e oauthError) {
 	fault.NoteOf(r).Reason = e.reason
-	if e.basic && e.status == http.StatusUnauthorized {
+	// RFC 7235 §3.1 and the contract: every 401 carries a challenge,
+	// whether the client tried Basic, form fields or nothing.
+	if e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Basic realm="%s", error="%s"`, s.cfg.Realm, e.code))
+		if e.hint == "" {
+			e.hint = "authenticate the client once, with HTTP Basic (form-urlencoded client_id:client_secret) or client_id and client_secret form fields, with the id and secret registered for this environment"
+		}
 	}
 	w.Header().Set("Pragma", "no-cache")
 	fault.WriteJSON(w, e.status, map[string]any{
@@ -167,8 +172,8 @@ func clientCredentials(r *http.Request) (id, secret string, viaBasic bool, _ *oa
 		cred, err := authn.ParseAuthorization(h)
 		if err != nil || cred.Scheme != authn.Basic {
 			msg := "client authentication must be HTTP Basic or client_id/client_secret form fields"
-			if err != nil {
-				msg = err.Error()
+			if m, ok := err.(*authn.MalformedError); ok {
+				msg = describeMalformed(m)
 			}
 			return "", "", true, &oauthError{status: 401, code: "invalid_client", reason: "malformed_client_auth", description: msg, basic: true}
 		}
@@ -280,6 +285,10 @@ func (s *Server) useCodeLocked(st *state, raw, clientID, redirectURI, verifier s
 		return nil, bad("code_expired", "authorization code expired")
 	case code.challenge != "" && pkceS256(verifier) != code.challenge:
 		return nil, bad("pkce_mismatch", "code_verifier does not match code_challenge (S256)")
+	case code.challenge == "" && verifier != "":
+		// RFC 9700 §4.8.2: a verifier for a code issued without a
+		// challenge is a PKCE downgrade attempt.
+		return nil, bad("pkce_downgrade", "code_verifier sent, but the authorization request had no code_challenge")
 	}
 	return code, nil
 }
@@ -346,7 +355,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := "code_" + randomHex(16)
 	st.codes[code] = &authCode{client: c.ID, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
-		scopes: grantScopes(strings.Fields(q.Get("scope")), st.users[name].scopes, append(c.Scopes, "openid")), expires: s.clock.Now().Add(time.Minute)}
+		scopes: grantScopes(strings.Fields(q.Get("scope")), st.users[name].scopes, c.Scopes), expires: s.clock.Now().Add(time.Minute)}
 	fault.NoteOf(r).Subject = name
 	back(url.Values{"code": {code}})
 }

@@ -161,7 +161,19 @@ func (s *Server) Listen(addr string) error {
 	main := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	other := &http.Server{Handler: s.alt, ReadHeaderTimeout: 10 * time.Second}
 	s.srvs = []*http.Server{main, other}
+	ids := append([]string(nil), s.st.active...)
+	params := append([]map[string]string(nil), s.st.params...)
 	s.mu.Unlock()
+	// Scenarios from the configuration were installed by New, before the
+	// server had a URL: tokens they minted carry no issuer and redirects
+	// they built point nowhere. Install them again now that it has one.
+	if len(ids) > 0 {
+		if err := s.Activate(ids, params...); err != nil {
+			ln.Close()
+			alt.Close()
+			return err
+		}
+	}
 	go func() { _ = main.Serve(ln) }()
 	go func() { _ = other.Serve(alt) }()
 	return nil
@@ -195,20 +207,23 @@ func (s *Server) Origins() fault.Origins {
 	return o
 }
 
-// Close stops both listeners, waiting up to five seconds for requests in
-// flight.
+// Close stops both listeners. Requests in flight get a second to finish;
+// then connections are closed hard, because a client that opened a
+// connection and never used it would otherwise hold Shutdown for seconds.
 func (s *Server) Close() error {
 	s.once.Do(func() { close(s.done) })
 	s.mu.Lock()
 	srvs := s.srvs
 	s.srvs = nil
 	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	var errs []error
 	for _, srv := range srvs {
 		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errs = append(errs, err)
+			if err := srv.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)

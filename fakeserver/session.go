@@ -76,7 +76,7 @@ func decodeLogin(w http.ResponseWriter, r *http.Request) (loginRequest, error) {
 		if err := dec.Decode(&req); err != nil {
 			return req, describeJSONError(err, "username, password, otp")
 		}
-		if dec.More() {
+		if trailingData(dec) {
 			return req, errors.New("body has data after the JSON object")
 		}
 	case "application/x-www-form-urlencoded":
@@ -91,6 +91,13 @@ func decodeLogin(w http.ResponseWriter, r *http.Request) (loginRequest, error) {
 		return req, errors.New("username is required")
 	}
 	return req, nil
+}
+
+// trailingData reports whether anything but white space follows the
+// value dec has decoded. Decoder.More alone misses a stray "}" or "]".
+func trailingData(dec *json.Decoder) bool {
+	_, err := dec.Token()
+	return !errors.Is(err, io.EOF)
 }
 
 // describeJSONError turns encoding/json's errors into one that says where

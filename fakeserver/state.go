@@ -144,6 +144,11 @@ func grantScopes(requested []string, allowed ...[]string) []string {
 				ok = false
 			}
 		}
+		// openid asks for an ID token (OpenID Connect Core §3.1.2.1); it
+		// is not a permission that a user or client must hold.
+		if sc == "openid" {
+			ok = true
+		}
 		if ok && !slices.Contains(out, sc) {
 			out = append(out, sc)
 		}
@@ -266,6 +271,10 @@ func (e *env) Origins() fault.Origins { return e.s.Origins() }
 func (e *env) Fixture(name, v string) { e.st.fixtures[name] = v }
 func (e *env) After(n int, a fault.Action) {
 	st := e.st
+	if n <= 0 { // "after no calls" means at once
+		_ = e.doLocked(st, a, "")
+		return
+	}
 	e.st.triggers = append(e.st.triggers, &trigger{remaining: n, action: a, fn: func() { _ = e.doLocked(st, a, "") }})
 }
 
@@ -283,6 +292,17 @@ func (e *env) Mint(name string, scopes []string) (string, string, error) {
 	}
 	resp, err := e.s.issueLocked(e.st, issuer, u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", false)
 	return resp.AccessToken, resp.RefreshToken, err
+}
+
+func (e *env) OpenSession(name string) error {
+	e.s.mu.Lock()
+	defer e.s.mu.Unlock()
+	if _, ok := e.st.users[name]; !ok {
+		return fmt.Errorf("no user %q", name)
+	}
+	now := e.s.clock.Now()
+	e.st.sessions["s_"+randomHex(20)] = &session{user: name, expires: now.Add(e.st.lifetime(e.s.cfg).session)}
+	return nil
 }
 
 func (e *env) Client() fault.Client {

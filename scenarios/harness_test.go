@@ -44,10 +44,16 @@ func start(params map[string]string, ids ...string) *harness {
 		ps = append(ps, params)
 	}
 	Expect(s.Activate(ids, ps...)).To(Succeed())
+	// A transport of its own, closed before the server: a connection the
+	// shared default transport dialed but never used would keep Shutdown
+	// waiting its full five seconds, and fail the cleanup.
+	tr := &http.Transport{}
+	DeferCleanup(tr.CloseIdleConnections)
 	e := httpexpect.WithConfig(httpexpect.Config{
 		BaseURL:  s.URL(),
 		Reporter: httpexpect.NewAssertReporter(GinkgoT()),
 		Client: &http.Client{
+			Transport:     tr,
 			Timeout:       5 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},

@@ -336,3 +336,13 @@ func doBounded(ctx context.Context, c adapter.Client, call adapter.Call, timeout
 		return adapter.Result{Error: fmt.Sprintf("harness: the client did not return from %s within %s", describeCall(call), timeout)}
 	}
 }
+
+// MustLookup returns a scenario by id and panics if the catalog lacks
+// it: for callers naming a scenario the catalog is known to hold.
+func MustLookup(id string) *scenarios.Scenario {
+	sc, ok := scenarios.Lookup(id)
+	if !ok {
+		panic("suites: no scenario " + id)
+	}
+	return sc
+}

@@ -165,6 +165,23 @@ func judgeRelogin(f *findings, steps []StepRecord) {
 		if st.AfterFault && anyFailed(st.Results) && len(logins) == 0 {
 			f.add("never logged in again after the API answered %s in call %d", firstRefusal(st.Entries), st.Index+1)
 		}
+		// A refused call that later succeeds without a login in between
+		// was retried blindly: it worked here only because the fault
+		// cleared, and it would loop against a server that meant it.
+		for i, e := range st.Entries {
+			if !IsAPICall(e) || e.Status != 401 {
+				continue
+			}
+			for _, next := range st.Entries[i+1:] {
+				if IsAuthRequest(next) {
+					break
+				}
+				if IsAPICall(next) && next.Path == e.Path && next.Status < 300 {
+					f.add("retried %s %s with the same credentials after 401 %s (seq %d → %d) instead of logging in again", next.Method, next.Path, e.Reason, e.Seq, next.Seq)
+					break
+				}
+			}
+		}
 	}
 }
 

@@ -85,7 +85,8 @@ so you can see how a client copes, and learn what each failure means.
 
   authchaos serve                 run the fake server on 127.0.0.1:8401
   authchaos scenarios             list the failure modes it can reproduce
-  authchaos explain ID            what a failure mode looks like and how to fix it`,
+  authchaos explain ID            what a failure mode looks like and how to fix it
+  authchaos run --client NAME     judge a client's recovery in every failure mode`,
 		Version: version(),
 		// Errors are printed once, by run, with the exit code the contract
 		// fixes; cobra would print them too and dump usage on top.
@@ -97,7 +98,7 @@ so you can see how a client copes, and learn what each failure means.
 		},
 	}
 	root.SetVersionTemplate("authchaos {{.Version}}\n")
-	root.AddCommand(newServeCmd(), newScenariosCmd(), newExplainCmd())
+	root.AddCommand(newServeCmd(), newScenariosCmd(), newExplainCmd(), newRunCmd())
 	return root
 }
 

@@ -84,6 +84,9 @@ type Env interface {
 	Mint(user string, scopes []string) (access, refresh string, err error)
 	// Do performs an action now.
 	Do(a Action, arg string) error
+	// OpenSession opens a live session for user as a login from another
+	// device would (device-limit fills the user's session slots with it).
+	OpenSession(user string) error
 	// Client describes the OAuth client the suites configure clients
 	// with (the first configured one), for scenarios that build requests
 	// as it would. It never carries the secret.

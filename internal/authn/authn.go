@@ -106,6 +106,12 @@ func ParseAuthorization(h string) (Credential, error) {
 	if !ok || rest == "" {
 		return Credential{Scheme: canonical}, &MalformedError{Scheme: canonical, Reason: "no credentials after the scheme"}
 	}
+	// "ApiKey ApiKey ak_..." or "Bearer Bearer eyJ...": the stored value
+	// already carried the scheme and the client added it again.
+	if again, _, _ := strings.Cut(rest, " "); strings.EqualFold(again, scheme) {
+		return Credential{Scheme: canonical}, &MalformedError{Scheme: canonical,
+			Reason: fmt.Sprintf("the scheme appears twice (%q): the credential value already starts with %q, send the scheme once", scheme+" "+again+" ...", again+" ")}
+	}
 	switch canonical {
 	case Bearer:
 		if !isB64Token(rest) {

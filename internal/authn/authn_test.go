@@ -30,6 +30,10 @@ func TestParseAuthorization(t *testing.T) {
 		{header: "Basic YWxpY2U=", scheme: Basic, wantErrSub: "no ':'"},
 		{header: "Bea(rer tok", wantErrSub: "not an RFC 7235 token"},
 		{header: "ApiKey a\tb", scheme: APIKey, wantErrSub: "whitespace"},
+		{header: "ApiKey ApiKey ak_123", scheme: APIKey, wantErrSub: "scheme appears twice"},
+		{header: "Bearer bearer eyJ.x.y", scheme: Bearer, wantErrSub: "scheme appears twice"},
+		{header: "Basic Basic", scheme: Basic, wantErrSub: "scheme appears twice"},
+		{header: "ApiKey ApiKeyak_123", scheme: APIKey, secret: "ApiKeyak_123"},
 		{header: "Bearer \xff", wantErrSub: "UTF-8"},
 	}
 	for _, tt := range tests {

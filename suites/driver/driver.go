@@ -392,6 +392,12 @@ func (p *Process) roundTrip(ctx context.Context, pr *pendingReq, v any, deadline
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 
+	// select picks at random among ready cases, so without this a done
+	// context could still send a call the caller no longer wants.
+	if err := ctx.Err(); err != nil {
+		p.forget(pr, false)
+		return answer{}, p.canceled(pr, err)
+	}
 	line, err := json.Marshal(v)
 	if err != nil {
 		p.forget(pr, false)

@@ -1,0 +1,155 @@
+// Package chaostest runs the fake auth server for the clients' tests: one
+// server per test with a scenario active, the Target the suites would give
+// a client, and a back-off sleep that moves the server's virtual clock
+// instead of waiting, so no test sleeps.
+package chaostest
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/scenarios"
+	"github.com/authchaos/authchaos/suites"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
+
+// Server starts a fake server with scenario active ("" for a healthy one)
+// and closes it when the test ends.
+func Server(t testing.TB, scenario string, params map[string]string) *fakeserver.Server {
+	t.Helper()
+	s := fakeserver.MustNew()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if scenario != "" {
+		if err := s.Activate([]string{scenario}, params); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// Target is what the suites tell a client of the given auth kind about s:
+// every default credential, scope read, and the OTP URL.
+func Target(s *fakeserver.Server, auth string) adapter.Target {
+	cfg := s.Config()
+	base := s.URL()
+	return adapter.Target{
+		BaseURL: base, TokenURL: base + "/oauth/token", LoginURL: base + "/login",
+		AuthorizeURL: base + "/oauth/authorize", RevokeURL: base + "/oauth/revoke",
+		Auth:     auth,
+		ClientID: cfg.Clients[0].ID, ClientSecret: cfg.Clients[0].Secret,
+		Username: cfg.Users[0].Username, Password: cfg.Users[0].Password,
+		APIKey: cfg.APIKeys[0].Key, Scopes: []string{"read"},
+		OTPURL: base + "/__admin/otp?user=" + cfg.Users[0].Username,
+	}
+}
+
+// Clock is a back-off sleep for a client under test: it advances the fake
+// server's virtual clock by what it is asked to wait, and records it.
+type Clock struct {
+	s     *fakeserver.Server
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+// NewClock returns a Clock for s.
+func NewClock(s *fakeserver.Server) *Clock { return &Clock{s: s} }
+
+// Sleep is the func the resilient client's WithSleep takes.
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.waits = append(c.waits, d)
+	c.mu.Unlock()
+	c.s.Advance(d)
+	return nil
+}
+
+// Waits returns what the client asked to wait, in order.
+func (c *Clock) Waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.waits...)
+}
+
+// Get is a GET call.
+func Get(path string) adapter.Call { return adapter.Call{Method: "GET", Path: path} }
+
+// Run drives c through sc's workload on s, as the suites' engine does
+// (calls, clock moves, operator actions), and returns each call step with
+// the journal entries it caused, ready for suites.Judge.
+func Run(t testing.TB, s *fakeserver.Server, sc *scenarios.Scenario, c adapter.Client) []suites.StepRecord {
+	t.Helper()
+	var steps []suites.StepRecord
+	afterFault := false
+	for i, step := range sc.Workload.Steps {
+		switch {
+		case step.Advance != 0:
+			s.Advance(step.Advance)
+			afterFault = true
+		case step.Action != "":
+			if err := s.Do(step.Action, step.Arg); err != nil {
+				t.Fatalf("%s step %d: %v", sc.ID, i+1, err)
+			}
+			afterFault = true
+		case step.Call != nil:
+			call := adapter.Call{Method: step.Call.Method, Path: step.Call.Path}
+			if strings.HasPrefix(call.Path, "$") {
+				call.Path = s.Fixtures()[call.Path[1:]]
+			}
+			if step.Call.Body != "" {
+				b := step.Call.Body
+				call.Body = &b
+			}
+			before := s.Journal().LastSeq()
+			results := make([]adapter.Result, max(step.Call.Concurrency, 1))
+			var wg sync.WaitGroup
+			for j := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					results[j] = c.Do(ctx, call)
+				}()
+			}
+			wg.Wait()
+			steps = append(steps, suites.StepRecord{Index: len(steps), Call: call, Results: results,
+				Entries: s.Journal().Entries(before), AfterFault: afterFault})
+			afterFault = false
+		}
+	}
+	return steps
+}
+
+// Scenario starts a fake server with the catalog's scenario id active and
+// returns it with the Target the suites would build for it.
+func Scenario(t testing.TB, id string, params map[string]string) (*fakeserver.Server, *scenarios.Scenario, adapter.Target) {
+	t.Helper()
+	sc, ok := scenarios.Lookup(id)
+	if !ok {
+		t.Fatalf("no scenario %q in the catalog", id)
+	}
+	s := Server(t, id, params)
+	return s, sc, suites.BuildTarget(s, sc)
+}
+
+// Last is the results of the workload's last call step.
+func Last(steps []suites.StepRecord) []adapter.Result { return steps[len(steps)-1].Results }
+
+// All is every journal entry the workload's calls caused.
+func All(steps []suites.StepRecord) []fakeserver.Entry {
+	var out []fakeserver.Entry
+	for _, st := range steps {
+		out = append(out, st.Entries...)
+	}
+	return out
+}

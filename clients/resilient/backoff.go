@@ -1,0 +1,56 @@
+package resilient
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Back-off bounds.
+const (
+	maxWaits     = 3               // retries of an edge that says when to come back
+	maxWait      = 5 * time.Second // longest Retry-After honoured
+	waitUnasked  = 1 * time.Second // wait when the edge gives no Retry-After
+	waitsUnasked = 1               // a persistent block (a firewall): one more look, no loop
+)
+
+// backoffLayer handles answers from something in front of the API (a WAF,
+// a firewall, a captive portal, a rate limiter, a stale backend): the
+// credential never reached the API, so it keeps it, waits as Retry-After
+// says, and retries a bounded number of times.
+type backoffLayer struct {
+	next  http.RoundTripper
+	api   *api
+	sleep func(ctx context.Context, d time.Duration) error
+	bugs  Bugs
+}
+
+func (l *backoffLayer) RoundTrip(req *http.Request) (*http.Response, error) {
+	for waits := 0; ; waits++ {
+		resp, err := l.next.RoundTrip(req)
+		if err != nil {
+			return nil, err
+		}
+		ans := l.api.inspect(resp)
+		if !ans.fromEdge() {
+			return resp, nil
+		}
+		limit, wait := waitsUnasked, waitUnasked
+		if ans.hasRetry {
+			limit, wait = maxWaits, min(ans.retryAfter, maxWait)
+		}
+		if l.bugs.IgnoreRetryAfter {
+			limit, wait = maxWaits, 0 // bug: hammer the edge at once
+		}
+		retry, ok := again(req.Context(), req)
+		if waits >= limit || !ok {
+			return resp, nil
+		}
+		resp.Body.Close()
+		if err := l.sleep(req.Context(), wait); err != nil {
+			return nil, giveUp(ans, err)
+		}
+		recordOf(req.Context()).did("waited " + wait.String() + " after " + statusWords(ans.status) + " from an edge")
+		req = retry
+	}
+}

@@ -1,0 +1,64 @@
+package resilient
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Bugs are known client bugs the reference client can be broken with, one
+// field each, to prove the recovery suites catch them. Each is a one-line
+// switch in the layer it breaks; the zero value is the correct client.
+type Bugs struct {
+	// NoRetryAfterRefresh renews the token but hands back the 401 (refresh layer).
+	NoRetryAfterRefresh bool
+	// RefreshLoop renews and retries up to 10 times (refresh layer).
+	RefreshLoop bool
+	// RefreshOn403 treats 403 like 401 (refresh layer).
+	RefreshOn403 bool
+	// LeakOnRedirect attaches credentials to every origin (auth layer).
+	LeakOnRedirect bool
+	// IgnoreRetryAfter retries WAF and rate-limit 401s at once (backoff layer).
+	IgnoreRetryAfter bool
+	// ReuseRotatedRefresh keeps using the first refresh token it got (credentials).
+	ReuseRotatedRefresh bool
+	// NoSingleFlight lets each concurrent failing call renew on its own (credentials).
+	NoSingleFlight bool
+	// RetryWrongPassword retries a refused login up to 5 times (credentials).
+	RetryWrongPassword bool
+}
+
+// bugNames is the one list of bug names, for command lines and test tables.
+var bugNames = []struct {
+	name string
+	set  func(*Bugs)
+}{
+	{"no-retry-after-refresh", func(b *Bugs) { b.NoRetryAfterRefresh = true }},
+	{"refresh-loop", func(b *Bugs) { b.RefreshLoop = true }},
+	{"refresh-on-403", func(b *Bugs) { b.RefreshOn403 = true }},
+	{"leak-on-redirect", func(b *Bugs) { b.LeakOnRedirect = true }},
+	{"ignore-retry-after", func(b *Bugs) { b.IgnoreRetryAfter = true }},
+	{"reuse-rotated-refresh", func(b *Bugs) { b.ReuseRotatedRefresh = true }},
+	{"no-single-flight", func(b *Bugs) { b.NoSingleFlight = true }},
+	{"retry-wrong-password", func(b *Bugs) { b.RetryWrongPassword = true }},
+}
+
+// BugNames lists every known bug by name, in a fixed order.
+func BugNames() []string {
+	out := make([]string, len(bugNames))
+	for i, b := range bugNames {
+		out[i] = b.name
+	}
+	return out
+}
+
+// ParseBug returns the Bugs with the named bug switched on.
+func ParseBug(name string) (Bugs, error) {
+	for _, b := range bugNames {
+		if b.name == name {
+			var bugs Bugs
+			b.set(&bugs)
+			return bugs, nil
+		}
+	}
+	return Bugs{}, fmt.Errorf("unknown bug %q (valid: %s)", name, strings.Join(BugNames(), ", "))
+}

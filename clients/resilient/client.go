@@ -1,0 +1,195 @@
+// Package resilient is the reference client: what a client that survives
+// every 401 in the catalog looks like, short enough to show in a workshop.
+//
+// The one idea to hold: each recovery is one http.RoundTripper wrapping the
+// next, so each can be read, shown and broken on its own. From the outside
+// in, as New stacks them:
+//
+//	backoff  an edge (WAF, firewall, portal, rate limiter, stale backend)
+//	         answered: keep the credential, wait as Retry-After says, retry
+//	scheme   the API asks for another scheme: resend once with it, or
+//	         fail naming it
+//	step-up  403 insufficient_scope: get a token with the named scope, retry
+//	refresh  401 for a dead token or session: renew it once (one renewal
+//	         for all calls that failed with it), retry once
+//	auth     attach the credential, only to the API's own origin
+//
+// and the http.Client around them follows redirects, which every layer then
+// sees hop by hop. Options.Bugs switches on one known client bug at a time,
+// each a one-line change in the layer it breaks, so the suites can prove
+// they catch it.
+package resilient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/authchaos/authchaos/clients/internal/authkind"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
+
+// Options configure a Client. The zero value is the reference client.
+type Options struct {
+	// Bugs injects known client bugs, to prove the suites catch them.
+	Bugs Bugs
+	// Sleep waits between back-off retries. Tests pass one that advances
+	// the fake server's virtual clock instead of sleeping.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Transport is the base RoundTripper; default a fresh clone of
+	// http.DefaultTransport per client.
+	Transport http.RoundTripper
+	// Realm is the realm the API's WWW-Authenticate challenges name.
+	// Empty means learn it from the API's first JSON challenge that
+	// carries an error code.
+	Realm string
+}
+
+// Option sets one of the Options.
+type Option func(*Options)
+
+// WithBugs injects client bugs (see Bugs).
+func WithBugs(b Bugs) Option { return func(o *Options) { o.Bugs = b } }
+
+// WithSleep replaces how back-off waits.
+func WithSleep(fn func(ctx context.Context, d time.Duration) error) Option {
+	return func(o *Options) { o.Sleep = fn }
+}
+
+// WithTransport sets the base RoundTripper under the layers.
+func WithTransport(rt http.RoundTripper) Option { return func(o *Options) { o.Transport = rt } }
+
+// WithRealm tells the client the API's realm instead of learning it.
+func WithRealm(realm string) Option { return func(o *Options) { o.Realm = realm } }
+
+// Client is the reference client for one Target. Do may be called
+// concurrently.
+type Client struct {
+	base  string
+	api   *api
+	http  *http.Client
+	close func()
+}
+
+var _ adapter.Client = (*Client)(nil)
+
+// New builds the layered client for t. Nothing is sent until the first Do:
+// the first call authenticates.
+func New(t adapter.Target, opts ...Option) (*Client, error) {
+	if err := authkind.Check(t.Auth, authkind.All...); err != nil {
+		return nil, err
+	}
+	base, err := url.Parse(t.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("base URL %q: want an absolute http:// or https:// URL", t.BaseURL)
+	}
+	o := Options{Sleep: sleep}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	tr := o.Transport
+	if tr == nil {
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	a := &api{origin: originOf(base), realm: o.Realm}
+	creds, err := newCredentials(t, base, tr, o.Bugs)
+	if err != nil {
+		return nil, err
+	}
+
+	var rt http.RoundTripper = tr
+	rt = &authLayer{next: rt, api: a, creds: creds, bugs: o.Bugs}
+	rt = &refreshLayer{next: rt, api: a, creds: creds, bugs: o.Bugs}
+	rt = &stepUpLayer{next: rt, api: a, creds: creds}
+	rt = &schemeLayer{next: rt, api: a, creds: creds}
+	rt = &backoffLayer{next: rt, api: a, sleep: o.Sleep, bugs: o.Bugs}
+
+	c := &Client{
+		base:  strings.TrimRight(t.BaseURL, "/"),
+		api:   a,
+		http:  &http.Client{Transport: rt, CheckRedirect: redirectPolicy(a.origin)},
+		close: func() {},
+	}
+	if ci, ok := tr.(interface{ CloseIdleConnections() }); ok {
+		c.close = ci.CloseIdleConnections
+	}
+	return c, nil
+}
+
+// Factory builds a reference client per scenario, with opts applied.
+func Factory(opts ...Option) adapter.Factory {
+	return func(_ context.Context, t adapter.Target) (adapter.Client, error) {
+		return New(t, opts...)
+	}
+}
+
+// maxBody bounds what a call reads of an answer.
+const maxBody = 4 << 20
+
+// Do makes one API call through the layers. A Result with an Error names
+// why the client gave up: the reason or error code the server gave, the
+// edge that answered, or the recovery that failed.
+func (c *Client) Do(ctx context.Context, call adapter.Call) adapter.Result {
+	ctx, rec := withRecord(ctx)
+	method := call.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var body io.Reader
+	if call.Body != nil {
+		body = strings.NewReader(*call.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+"/"+strings.TrimLeft(call.Path, "/"), body)
+	if err != nil {
+		return adapter.Result{Error: "bad call: " + err.Error()}
+	}
+	req.Header.Set("Accept", "application/json")
+	if call.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var gave *Error
+		if errors.As(err, &gave) {
+			return adapter.Result{Status: gave.Status, Body: gave.Body, Error: rec.explain(gave.Error())}
+		}
+		return adapter.Result{Error: rec.explain("request failed: " + err.Error())}
+	}
+	defer resp.Body.Close()
+	var res adapter.Result
+	if resp.StatusCode >= 400 {
+		res.Error = rec.explain(c.api.inspect(resp).describe())
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	res.Status, res.Body = resp.StatusCode, string(b)
+	if err != nil && res.Error == "" {
+		res.Error = "reading the answer: " + err.Error()
+	}
+	return res
+}
+
+// Close releases the client's idle connections.
+func (c *Client) Close() error {
+	c.close()
+	return nil
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,79 @@
+package scenarios_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var _ = Describe("captive-portal", func() {
+	It("from the first API call answers every request with the portal page, 401 and Retry-After, until `duration` passes", func() {
+		h := scenario("captive-portal")
+		token := h.clientToken("read") // before any API call there is no portal
+
+		resp := h.bearer("/api/items", token).Status(http.StatusUnauthorized)
+		resp.HasContentType("text/html")
+		resp.Header("WWW-Authenticate").IsEmpty()
+		resp.Header("Retry-After").IsEqual("1")
+		resp.Body().Contains("accept our terms of use").NotContains(token)
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, "captive_portal"),
+			HaveField("Origin", "portal"), HaveField("RetryAfter", "1")))
+
+		// The portal answers for everything, the token endpoint included.
+		h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).WithFormField("grant_type", "client_credentials").
+			Expect().Status(http.StatusUnauthorized).Body().Contains("Wi-Fi")
+		Expect(h.last()).To(journalEntry("/oauth/token", 401, "captive_portal"))
+
+		h.Advance(time.Second)
+		h.bearer("/api/items", token).Status(http.StatusOK).JSON().Object().ContainsKey("items")
+	})
+
+	It("counts Retry-After down over a longer duration", func() {
+		h := start(map[string]string{"duration": "10s"}, "captive-portal")
+		h.Advance(time.Hour) // the portal starts with the first API call, not at activation
+		token := h.clientToken("read")
+		h.bearer("/api/me", token).Status(http.StatusUnauthorized).Header("Retry-After").IsEqual("10")
+		h.Advance(4500 * time.Millisecond) // 5.5s left
+		h.bearer("/api/me", token).Status(http.StatusUnauthorized).Header("Retry-After").IsEqual("6")
+		h.Advance(5500 * time.Millisecond)
+		h.bearer("/api/me", token).Status(http.StatusOK)
+	})
+
+	It("with mode=redirect sends 302 to a portal page on another host", func() {
+		h := start(map[string]string{"mode": "redirect"}, "captive-portal")
+		token := h.clientToken("read")
+		resp := h.bearer("/api/items", token).Status(http.StatusFound)
+		resp.Header("Retry-After").IsEmpty()
+		loc := resp.Header("Location").Raw()
+		Expect(loc).To(HavePrefix(h.Origins().CrossHost + "/portal?continue="))
+		u, err := url.Parse(loc)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(u.Query().Get("continue")).To(Equal(h.URL() + "/api/items"))
+		Expect(h.last()).To(And(journalEntry("/api/items", 302, "captive_portal_redirect"),
+			HaveField("Origin", "portal"), HaveField("Location", loc)))
+
+		// The portal's host serves the terms page; a careful client sends it no credential.
+		tr := &http.Transport{}
+		defer tr.CloseIdleConnections()
+		page, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Get(loc)
+		Expect(err).NotTo(HaveOccurred())
+		defer page.Body.Close()
+		body, _ := io.ReadAll(page.Body)
+		Expect(page.StatusCode).To(Equal(http.StatusOK))
+		Expect(page.Header.Get("Content-Type")).To(HavePrefix("text/html"))
+		Expect(strings.ToLower(string(body))).To(ContainSubstring("accept the terms"))
+		Expect(h.last()).To(And(HaveField("Origin", "other-origin"), HaveField("Path", "/portal"),
+			HaveField("Reason", "captive_portal_page"), HaveField("Scheme", "none")))
+	})
+
+	It("rejects a mode it does not know", func() {
+		h := scenario("captive-portal")
+		Expect(h.Activate([]string{"captive-portal"}, map[string]string{"mode": "popup"})).
+			To(MatchError(ContainSubstring("valid: page, redirect")))
+	})
+})
