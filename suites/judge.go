@@ -248,6 +248,7 @@ func judgeBackoff(f *findings, steps []StepRecord) {
 	}
 	// Each refusal that said Retry-After must be followed, on the same
 	// path, no sooner than it said.
+	var early []string
 	for i, e := range all {
 		if e.RetryAfter == "" || e.Status < 400 {
 			continue
@@ -261,16 +262,20 @@ func judgeBackoff(f *findings, steps []StepRecord) {
 				continue
 			}
 			if gap := next.At.Sub(e.At); gap+retryAfterSlack < time.Duration(secs)*time.Second {
-				f.add("ignored Retry-After: retried %s %s after %s (seq %d), though seq %d said Retry-After: %s", e.Method, e.Path, gap.Round(time.Millisecond), next.Seq, e.Seq, e.RetryAfter)
+				early = append(early, fmt.Sprintf("retried %s %s after %s (seq %d), though seq %d said Retry-After: %s", e.Method, e.Path, gap.Round(time.Millisecond), next.Seq, e.Seq, e.RetryAfter))
 			}
 			break
 		}
+	}
+	if len(early) > 0 {
+		f.add("ignored Retry-After %d time(s): first %s", len(early), early[0])
 	}
 }
 
 // judgeSwitchScheme: resends with the scheme the challenge asked for.
 func judgeSwitchScheme(f *findings, steps []StepRecord) {
 	for _, st := range steps {
+		var same []string
 		for i, e := range st.Entries {
 			if e.Reason != "wrong_scheme" {
 				continue
@@ -278,11 +283,14 @@ func judgeSwitchScheme(f *findings, steps []StepRecord) {
 			for _, next := range st.Entries[i+1:] {
 				if next.Path == e.Path && IsAPICall(next) {
 					if next.Scheme == e.Scheme {
-						f.add("after a wrong_scheme challenge at seq %d, resent %s %s with %s again (seq %d); read WWW-Authenticate and switch", e.Seq, next.Method, next.Path, next.Scheme, next.Seq)
+						same = append(same, fmt.Sprintf("after a wrong_scheme challenge at seq %d, resent %s %s with %s again (seq %d)", e.Seq, next.Method, next.Path, next.Scheme, next.Seq))
 					}
 					break
 				}
 			}
+		}
+		if len(same) > 0 {
+			f.add("ignored the challenge %d time(s): first %s; read WWW-Authenticate and switch scheme", len(same), same[0])
 		}
 		if refreshes := Filter(st.Entries, func(e fakeserver.Entry) bool { return IsTokenRequest(e) && e.Grant == "refresh_token" }); len(refreshes) > 0 && Count(st.Entries, reasonIs("wrong_scheme")) > 0 {
 			f.add("refreshed the token (%s) when the server asked for another scheme; a new token of the wrong kind does not help", SeqRange(refreshes))

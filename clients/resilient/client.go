@@ -15,7 +15,11 @@
 //	auth     attach the credential, only to the API's own origin
 //
 // and the http.Client around them follows redirects, which every layer then
-// sees hop by hop. Options.Bugs switches on one known client bug at a time,
+// sees hop by hop. A call makes at most one recovery retry (a renewal, a
+// step-up or a scheme switch) however the layers combine, plus back-off's
+// bounded waits, and every error it returns names the cause: a reason, an
+// error code, a scheme and realm, a cookie attribute, or what answered
+// instead of the API. Options.Bugs switches on one known client bug at a time,
 // each a one-line change in the layer it breaks, so the suites can prove
 // they catch it.
 package resilient
