@@ -1,0 +1,89 @@
+package suites_test
+
+import (
+	"context"
+	"slices"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/authchaos/authchaos/clients/naive"
+	"github.com/authchaos/authchaos/clients/resilient"
+	"github.com/authchaos/authchaos/scenarios"
+	"github.com/authchaos/authchaos/suites"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
+
+// failedScenarios runs the whole catalog and returns the ids that failed,
+// sorted, and every result by id.
+func failedScenarios(ctx context.Context, name string, f adapter.Factory) ([]string, map[string]suites.Result) {
+	GinkgoHelper()
+	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: f})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(rep.Results).To(HaveLen(len(scenarios.All())))
+	var failed []string
+	byID := map[string]suites.Result{}
+	for _, r := range rep.Results {
+		byID[r.Scenario] = r
+		if r.Verdict == suites.Fail {
+			failed = append(failed, r.Scenario)
+		}
+	}
+	slices.Sort(failed)
+	return failed, byID
+}
+
+// The suites are only worth their verdicts. Each entry injects one
+// typical client bug into the reference client and asserts the suites
+// fail exactly the scenarios that bug breaks, and pass the rest.
+var _ = Describe("verdicts on injected client bugs", func() {
+	DescribeTable("fail exactly the scenarios the bug breaks",
+		func(ctx SpecContext, bug string, want []string, finding string) {
+			bugs, err := resilient.ParseBug(bug)
+			Expect(err).NotTo(HaveOccurred())
+			failed, byID := failedScenarios(ctx, bug, resilient.Factory(resilient.WithBugs(bugs)))
+			slices.Sort(want)
+			Expect(failed).To(Equal(want), "scenarios failed with bug %s", bug)
+			Expect(byID[want[0]].Detail).To(ContainSubstring(finding), "the finding should say what the client did wrong")
+		},
+		Entry("no retry after refresh: every refresh/relogin scenario ends with the 401", "no-retry-after-refresh",
+			[]string{"bad-signature", "clock-skew", "concurrent-expiry", "expired-session", "expired-token", "mfa-required",
+				"missing-credentials", "missing-www-authenticate", "refresh-token-expired", "refresh-token-rotation",
+				"revoked-token", "session-network-change", "stale-cached-credentials"},
+			"a client that recovers"),
+		// Only vpn-blocked answers invalid_token-style 401s that a new
+		// token cannot fix; a loop shows there and nowhere else.
+		Entry("refresh loop", "refresh-loop", []string{"vpn-blocked"}, "authentication loop"),
+		Entry("refresh on 403", "refresh-on-403", []string{"forbidden-not-unauthorized"}, "403"),
+		Entry("credentials sent across origins on redirect", "leak-on-redirect", []string{"redirect-strips-auth"}, "after a redirect"),
+		Entry("ignoring Retry-After", "ignore-retry-after",
+			[]string{"captive-portal", "firewall-block", "rate-limited", "stale-dns", "waf-block"}, ""),
+		Entry("reusing a rotated refresh token", "reuse-rotated-refresh", []string{"refresh-token-rotation"}, "refresh_token_reused"),
+		Entry("concurrent refresh stampede", "no-single-flight", []string{"concurrent-expiry", "refresh-token-rotation"}, "calls in flight"),
+		Entry("retrying a wrong password into lock-out", "retry-wrong-password",
+			[]string{"client-mismatch", "device-limit", "password-changed", "wrong-password"}, "authenticate"),
+	)
+
+	It("names every bug the reference client can inject", func() {
+		Expect(resilient.BugNames()).To(HaveLen(8))
+	})
+})
+
+var _ = Describe("verdicts on the naive client", func() {
+	It("fails everywhere a client without refresh, back-off or redirect safety fails", func(ctx SpecContext) {
+		failed, byID := failedScenarios(ctx, "naive", naive.Factory())
+		var passed []string
+		for _, sc := range scenarios.All() {
+			if !slices.Contains(failed, sc.ID) {
+				passed = append(passed, sc.ID)
+			}
+		}
+		// It asks for every scope up front and never retries a 403, so
+		// these two are the only ones it gets right.
+		Expect(passed).To(ConsistOf("forbidden-not-unauthorized", "scope-mismatch"))
+		Expect(byID["expired-token"].Detail).To(ContainSubstring("never asked for a new token"))
+		Expect(byID["redirect-strips-auth"].Detail).To(ContainSubstring("sent the Bearer credential to http://localhost:"))
+		Expect(byID["waf-block"].Detail).To(ContainSubstring("ignored Retry-After"))
+		Expect(byID["concurrent-expiry"].Detail).To(ContainSubstring("retry loop"))
+	})
+})
