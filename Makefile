@@ -1,7 +1,7 @@
 # The documented entry points. CI calls `make test`.
 GO ?= go
 
-.PHONY: test vet build serve bench fuzz run-resilient tidy
+.PHONY: test vet build serve bench fuzz readme
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -30,6 +30,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifyToken$$' -fuzztime=$(FUZZTIME) ./fakeserver/
 	$(GO) test -run='^$$' -fuzz='^FuzzAPIRequest$$' -fuzztime=$(FUZZTIME) ./fakeserver/
 	$(GO) test -run='^$$' -fuzz='^FuzzLoginBody$$' -fuzztime=$(FUZZTIME) ./fakeserver/
+	$(GO) test -run='^$$' -fuzz='^FuzzDispatch$$' -fuzztime=$(FUZZTIME) ./suites/driver/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseChallenges$$' -fuzztime=$(FUZZTIME) ./clients/resilient/
 
 readme:
 	$(GO) test ./internal/catalogdoc/ -run TestReadmeTableMatchesCatalog -update
