@@ -77,8 +77,10 @@ func (c *Client) client(ctx context.Context) (*http.Client, error) {
 }
 
 // Do is a plain request through the x/oauth2 client. Result.Error is the
-// error x/oauth2 or net/http returned, if any; an HTTP error status is
-// just a status.
+// error x/oauth2 or net/http returned, or, for an error status, the
+// status and the start of the body: what the thinnest SDK built on
+// x/oauth2 would surface, so the suites judge x/oauth2's behaviour rather
+// than a missing error message.
 func (c *Client) Do(ctx context.Context, call adapter.Call) adapter.Result {
 	c.once.Do(func() { c.http, c.err = c.client(ctx) })
 	if c.err != nil {
@@ -102,10 +104,21 @@ func (c *Client) Do(ctx context.Context, call adapter.Call) adapter.Result {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	res := adapter.Result{Status: resp.StatusCode, Body: string(b)}
-	if err != nil {
+	switch {
+	case err != nil:
 		res.Error = err.Error()
+	case resp.StatusCode >= 400:
+		res.Error = fmt.Sprintf("HTTP %s: %s", resp.Status, firstLine(string(b), 200))
 	}
 	return res
+}
+
+func firstLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
 }
 
 // Close does nothing: x/oauth2's client shares http.DefaultTransport.

@@ -59,40 +59,18 @@ class Client {
         const used = await this.credential(scheme);
         last = null; // status 0 unless this attempt gets an answer
         last = await this.send(method, this.url(path), body, used.headers);
+        if (last.status < 400) return { status: last.status, body: last.text, error: '' };
 
         const wait = retryAfterMs(last.headers.get('retry-after'));
         if ([401, 429, 503].includes(last.status) && wait !== null) {
-          if (spend(budget, 'waits')) {
-            // Same credentials: a gateway asking us to wait is not saying
-            // they are bad, and refreshing would hammer the token endpoint.
-            log(`${last.status} with Retry-After; waiting ${wait}ms`);
-            await sleep(wait);
-            continue;
-          }
-          if (last.status !== 401) throw new GiveUp(`gave up after ${MAX_RETRY_AFTER_WAITS} Retry-After waits (${last.status})`);
+          // Same credentials: a gateway asking us to wait is not saying
+          // they are bad, and refreshing would hammer the token endpoint.
+          if (!spend(budget, 'waits')) throw new GiveUp(`gave up after ${MAX_RETRY_AFTER_WAITS} Retry-After waits: ${describeAnswer(last)}`);
+          log(`${last.status} with Retry-After; waiting ${wait}ms`);
+          await sleep(wait);
+          continue;
         }
-        if (last.status === 403) {
-          // Authenticated but not allowed: new credentials would not help.
-          throw new GiveUp(`forbidden (403): ${reasonOf(last)}`);
-        }
-        if (last.status !== 401) return { status: last.status, body: last.text, error: '' };
-
-        const challenges = parseChallenges(last.headers.get('www-authenticate'));
-        const ours = challenges.find((c) => this.accepts(scheme, c.scheme));
-        if (challenges.length > 0 && !ours) {
-          const other = challenges.find((c) => this.holds(c.scheme));
-          if (other && spend(budget, 'switchScheme')) {
-            log(`server asks for ${other.scheme}; resending with it`);
-            scheme = other.scheme;
-            continue;
-          }
-          const asked = challenges.map((c) => c.name).join(', ');
-          throw new GiveUp(`server asks for ${asked} authentication, which this client does not hold (configured for ${this.t.auth})`);
-        }
-        if (!(await this.recover(scheme, ours, used, budget))) {
-          const after = budget.renew === 0 ? (scheme === 'session' ? ' after re-login' : ' after token refresh') : '';
-          throw new GiveUp(`unauthorized (401)${after}: ${reasonOf(last, ours)}`);
-        }
+        scheme = await this.recover(last, scheme, used, budget);
       }
     } catch (err) {
       const error = err instanceof GiveUp ? err.message : `request failed: ${describe(err)}`;
@@ -100,32 +78,97 @@ class Client {
     }
   }
 
-  // Decides whether a 401 is worth one more try, and renews what it can.
-  async recover(scheme, challenge, used, budget) {
-    if (scheme === 'bearer') {
-      const code = challenge && challenge.params.error;
-      if (code === 'insufficient_scope') {
-        const wanted = (challenge.params.scope || '').split(/\s+/).filter(Boolean);
-        if (wanted.length === 0 || !spend(budget, 'stepUp')) return false;
-        wanted.forEach((s) => this.scopes.add(s));
-        log(`step-up: asking for scope ${wanted.join(' ')}`);
-        // A refresh cannot widen scope (RFC 6749 §6): a new grant is needed.
-        await this.renew(used.key, () => this.grant());
-        if (!wanted.every((s) => this.granted.has(s))) await this.renew(this.accessToken, () => this.grant());
-        return true;
-      }
-      // No error code (or no header at all) means the token was not accepted.
-      if (code && code !== 'invalid_token') return false;
-      if (!spend(budget, 'renew')) return false;
-      await this.renew(used.key, () => this.refresh());
-      return true;
+  // Decides what an error answer calls for. Returns the scheme to retry
+  // with, once it has renewed what needed renewing; throws GiveUp, naming
+  // the cause, when another try cannot help or the budget is spent.
+  async recover(res, scheme, used, budget) {
+    const challenges = parseChallenges(res.headers.get('www-authenticate'));
+    const ours = challenges.find((c) => this.accepts(scheme, c.scheme));
+    const code = ours ? ours.params.error : undefined;
+
+    // RFC 6750 §3.1: the token is good but too narrow. Servers should say
+    // so with 403; some say 401.
+    if (scheme === 'bearer' && code === 'insufficient_scope' && [401, 403].includes(res.status)) {
+      await this.stepUp(res, ours, used, budget);
+      return scheme;
     }
-    if (scheme === 'session') {
-      if (!spend(budget, 'renew')) return false;
-      await this.renew(used.key, () => this.login());
-      return true;
+    // 403 is authenticated but not allowed, and a 400 or 404 is no
+    // authentication problem at all: new credentials would not help.
+    if (res.status !== 401) throw new GiveUp(describeAnswer(res));
+
+    // A page or plain text with no challenge: a firewall, proxy or portal
+    // in front of the API answered, and the API never saw the credential.
+    // (An empty body says nothing either way; a refresh may help.)
+    if (challenges.length === 0 && !jsonObject(res.text) && res.text.trim() !== '') {
+      throw new GiveUp(`${statusWords(res.status)} at ${this.where(res)} from ${answeredBy(res)}, not the API ` +
+        `(no WWW-Authenticate, no JSON), so new credentials cannot help: ${firstLine(res.text)}`);
     }
-    return false; // basic, api-key: nothing to renew, a retry would be guessing
+    if (challenges.length > 0 && !ours) return this.switchScheme(res, challenges, budget);
+
+    // The API rejected the credential itself: renew it once (one renewal
+    // for every call that failed with it) and retry.
+    if (scheme === 'session' && this.cookieProblem) {
+      // Logging in again would set the same cookie: say why it is missing.
+      throw new GiveUp(`${this.cookieProblem}; the API answered ${describeAnswer(res, ours)}`);
+    }
+    const renewable = scheme === 'session' || (scheme === 'bearer' && (!code || code === 'invalid_token'));
+    if (!renewable || !spend(budget, 'renew')) {
+      // basic, api-key: nothing to renew, a retry would be guessing.
+      const after = budget.renew === 0 ? (scheme === 'session' ? ' after re-login' : ' after token refresh') : '';
+      throw new GiveUp(describeAnswer(res, ours, after));
+    }
+    await this.renew(used.key, scheme === 'session' ? () => this.login() : () => this.refresh());
+    return scheme;
+  }
+
+  // Asks for a token with the scopes held plus those the challenge names,
+  // by a new grant (a refresh cannot widen scope, RFC 6749 §6).
+  async stepUp(res, challenge, used, budget) {
+    const wanted = (challenge.params.scope || '').split(/\s+/).filter(Boolean);
+    if (wanted.length === 0 || !this.canGrant() || !spend(budget, 'stepUp')) throw new GiveUp(describeAnswer(res, challenge));
+    const granted = () => wanted.every((s) => this.granted.has(s));
+    wanted.forEach((s) => this.scopes.add(s));
+    // Concurrent calls that hit the same wall share one grant: wait for a
+    // renewal in flight, then ask only if the token still lacks the scope.
+    if (this.renewing) await this.renewing;
+    if (!granted()) {
+      log(`step-up: asking for scope ${[...this.scopes].join(' ')}`);
+      await this.renew(this.accessToken, () => this.grant());
+    }
+    if (!granted()) {
+      throw new GiveUp(`step-up refused: asked for scope "${[...this.scopes].join(' ')}", the token endpoint granted ` +
+        `"${[...this.granted].join(' ')}"; the API answered ${describeAnswer(res, challenge)}`);
+    }
+  }
+
+  // The server asks for another scheme: resend once with it if this client
+  // holds such a credential and the API itself asked (a JSON answer). An
+  // HTML page asking for Basic is a web server rule in front of the API
+  // (an .htaccess, a protected directory): the user's password is not for it.
+  switchScheme(res, challenges, budget) {
+    const held = challenges.find((c) => this.holds(c.scheme));
+    if (held && jsonObject(res.text) && spend(budget, 'switchScheme')) {
+      log(`server asks for ${held.name}; resending with it`);
+      return held.scheme;
+    }
+    const asked = challenges.map((c) => c.name).join(' or ');
+    const shown = challenges.map(showChallenge).join(', ');
+    let why;
+    if (!held) {
+      why = `server asks for ${asked} authentication, which this client does not hold (${shown}; configured for ${this.t.auth})`;
+    } else if (!jsonObject(res.text)) {
+      why = `server asks for ${shown} in a page from ${answeredBy(res)}, not in the API's JSON; ` +
+        `this client sends its ${held.name} credential only to the API`;
+    } else {
+      why = `server still asks for ${shown} after one resend with another scheme`;
+    }
+    throw new GiveUp(`${statusWords(res.status)} at ${this.where(res)}: ${why}: ${causeOf(res) || 'no reason given'}`);
+  }
+
+  // Where an answer came from, for errors: the path as sent (a mistyped
+  // URL shows), or the whole URL after a redirect to another origin.
+  where(res) {
+    return res.url.origin === this.base.origin ? res.url.pathname + res.url.search : res.url.href;
   }
 
   // Single flight: concurrent calls that saw the same credential fail share
