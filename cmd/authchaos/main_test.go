@@ -421,6 +421,17 @@ func TestBinary(t *testing.T) {
 		}
 	})
 
+	t.Run("run needs no Go toolchain", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "run", "--client", "resilient", "--scenario", "expired-token", "--scenario", "concurrent-expiry")
+		cmd.Env = []string{"PATH=" + t.TempDir(), "HOME=" + t.TempDir()} // no go, no GOROOT
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "resilient: 2 passed, 0 failed") {
+			t.Fatalf("authchaos run without a toolchain: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("serve stops on SIGTERM", func(t *testing.T) {
 		if runtime.GOOS == "windows" {
 			t.Skip("no SIGTERM on windows")

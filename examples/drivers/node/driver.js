@@ -5,6 +5,7 @@
 // Node 20+, no dependencies. Logs go to stderr; stdout carries only answers.
 'use strict';
 
+const { STATUS_CODES } = require('node:http');
 const readline = require('node:readline');
 
 const MAX_REDIRECTS = 5;
@@ -46,6 +47,7 @@ class Client {
     this.cookies = new Map();
     this.renewing = null; // the one token refresh or login in flight
     this.credentialsRejected = ''; // sticky: retrying a bad password locks accounts
+    this.cookieProblem = ''; // sticky: why the login's session cookie never comes back
   }
 
   // One protocol call. Every recovery has a budget, so a call is bounded no
@@ -125,7 +127,7 @@ class Client {
   // by a new grant (a refresh cannot widen scope, RFC 6749 §6).
   async stepUp(res, challenge, used, budget) {
     const wanted = (challenge.params.scope || '').split(/\s+/).filter(Boolean);
-    if (wanted.length === 0 || !this.canGrant() || !spend(budget, 'stepUp')) throw new GiveUp(describeAnswer(res, challenge));
+    if (wanted.length === 0 || !this.hasPrimaryCredentials() || !spend(budget, 'stepUp')) throw new GiveUp(describeAnswer(res, challenge));
     const granted = () => wanted.every((s) => this.granted.has(s));
     wanted.forEach((s) => this.scopes.add(s));
     // Concurrent calls that hit the same wall share one grant: wait for a
@@ -191,9 +193,13 @@ class Client {
       case 'bearer':
         if (!this.accessToken) await this.renew('', () => this.refresh());
         return { key: this.accessToken, headers: { Authorization: `Bearer ${this.accessToken}` } };
-      case 'session':
-        if (this.cookies.size === 0) await this.renew('', () => this.login());
-        return { key: cookieHeader(this.cookies), headers: { Cookie: cookieHeader(this.cookies) } };
+      case 'session': {
+        if (this.cookies.size === 0 && !this.cookieProblem) await this.renew('', () => this.login());
+        // A session cookie that cannot come back is not sent, as a browser
+        // would not send it; the 401 that earns is explained in recover.
+        const cookie = cookieHeader(this.cookies);
+        return { key: cookie, headers: cookie ? { Cookie: cookie } : {} };
+      }
       case 'basic': {
         const pair = Buffer.from(`${this.t.username}:${this.t.password}`).toString('base64');
         return { key: pair, headers: { Authorization: `Basic ${pair}` } };
@@ -205,8 +211,10 @@ class Client {
     }
   }
 
+  // Whether the target holds a credential of scheme. Basic means the
+  // user's password, so only for the kinds that sign in as the user.
   holds(scheme) {
-    if (scheme === 'basic') return Boolean(this.t.username && this.t.password);
+    if (scheme === 'basic') return Boolean(this.t.username && this.t.password) && ['oauth2-password', 'session', 'basic'].includes(this.t.auth);
     if (scheme === 'apikey') return Boolean(this.t.api_key);
     if (scheme === 'bearer') return this.t.auth.startsWith('oauth2-');
     return false;
@@ -228,16 +236,17 @@ class Client {
   async refresh() {
     if (!this.refreshToken) return this.grant();
     try {
-      return this.storeToken(await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: this.refreshToken }));
+      const json = await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: this.refreshToken });
+      return this.storeToken(json, this.granted); // a refresh keeps the scope
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
-      if (err.code !== 'invalid_grant' || !this.hasPrimaryCredentials()) throw new GiveUp(`refresh failed: ${err.code}`);
+      if (err.code !== 'invalid_grant' || !this.hasPrimaryCredentials()) throw new GiveUp(`refresh failed: ${err.message}`);
       log('refresh token rejected (invalid_grant); authenticating again');
       this.refreshToken = '';
       try {
         return await this.grant();
       } catch (again) {
-        throw new GiveUp(`refresh failed: invalid_grant; then ${again.message}`);
+        throw new GiveUp(`refresh failed: ${err.message}; then ${again.message}`);
       }
     }
   }
@@ -251,18 +260,20 @@ class Client {
     const form = password
       ? { grant_type: 'password', username: this.t.username, password: this.t.password }
       : { grant_type: 'client_credentials' };
-    if (this.scopes.size > 0) form.scope = [...this.scopes].join(' ');
+    const scopes = [...this.scopes];
+    if (scopes.length > 0) form.scope = scopes.join(' ');
     try {
       try {
-        return this.storeToken(await this.tokenRequest(form));
+        return this.storeToken(await this.tokenRequest(form), scopes);
       } catch (err) {
-        if (!(err instanceof TokenError) || err.code !== 'mfa_required' || !this.t.otp_url) throw err;
-        return this.storeToken(await this.tokenRequest({ ...form, otp: await this.readOTP() }));
+        if (!(err instanceof TokenError) || ![err.code, err.reason].includes('mfa_required') || !this.t.otp_url) throw err;
+        return this.storeToken(await this.tokenRequest({ ...form, otp: await this.readOTP() }), scopes);
       }
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
-      const msg = `${password ? 'login failed' : 'token request failed'}: ${err.reason}`;
-      if (rejectsCredentials(err.status, err.code, err.json.reason)) this.credentialsRejected = msg;
+      const msg = `${password ? 'login failed' : 'token request failed'}: ${err.message}`;
+      // Without an RFC error code the answer is not the token endpoint's.
+      if (err.code && rejectsCredentials(err.status, err.code, err.reason)) this.credentialsRejected = msg;
       throw new GiveUp(msg);
     }
   }
@@ -278,16 +289,19 @@ class Client {
     }
     // Never follow a redirect with client credentials and a password in it.
     const res = await timedFetch(this.t.token_url, { method: 'POST', headers, body: new URLSearchParams(form).toString(), redirect: 'manual' });
-    const json = parseJSON(await res.text()) || {};
-    if (res.status !== 200) throw new TokenError(res.status, json);
-    if (!json.access_token) throw new GiveUp('token response has no access_token');
+    const text = await res.text();
+    if (res.status !== 200) throw new TokenError(res.status, text);
+    const json = jsonObject(text) || {};
+    if (!json.access_token) throw new GiveUp(`token endpoint answered 200 without an access_token: ${firstLine(text)}`);
     return json;
   }
 
-  storeToken(json) {
+  // asked: the scopes the request asked for, which the token has unless
+  // the answer says otherwise (RFC 6749 §5.1).
+  storeToken(json, asked) {
     this.accessToken = json.access_token;
     if (json.refresh_token) this.refreshToken = json.refresh_token; // keep the old one unless rotated
-    this.granted = new Set(json.scope ? json.scope.split(' ') : this.scopes);
+    this.granted = new Set(json.scope ? json.scope.split(' ') : asked);
     log(`new access token (expires in ${json.expires_in ?? '?'}s${json.refresh_token ? ', with refresh token' : ''})`);
   }
 
@@ -297,19 +311,22 @@ class Client {
     const creds = { username: this.t.username, password: this.t.password };
     let res = await this.postLogin(creds);
     if (res.status === 401 && reasonOf(res) === 'mfa_required') {
-      if (!this.t.otp_url) throw new GiveUp('login failed: mfa_required (no otp_url to read a one-time code from)');
+      if (!this.t.otp_url) throw new GiveUp(`login failed: ${describeAnswer(res)} (no otp_url to read a one-time code from)`);
       res = await this.postLogin({ ...creds, otp: await this.readOTP() });
     }
     if (res.status >= 400) {
-      const msg = `login failed: ${reasonOf(res)}`;
+      const msg = `login failed: ${describeAnswer(res)}`;
       if (rejectsCredentials(res.status, '', reasonOf(res))) this.credentialsRejected = msg;
       throw new GiveUp(msg);
     }
     this.cookies.clear();
     const problems = this.acceptCookies(res.headers, new URL(this.t.login_url));
-    // A cookie the browser would not send back means every call would 401:
-    // say why now rather than loop through re-logins.
-    if (this.cookies.size === 0) throw new GiveUp(problems[0] || 'login succeeded but the server set no cookie');
+    if (this.cookies.size === 0) {
+      // Every call will arrive without a session and get 401. Remember
+      // why, so that 401 says so instead of logging in again in a loop.
+      this.cookieProblem = problems[0] || 'login succeeded but the server set no session cookie';
+      return;
+    }
     log(`logged in (cookies: ${[...this.cookies.keys()].join(', ')})`);
   }
 
@@ -324,7 +341,7 @@ class Client {
   async readOTP() {
     const res = await timedFetch(this.t.otp_url, { headers: { Accept: 'application/json' } });
     const otp = (parseJSON(await res.text()) || {}).otp;
-    if (!otp) throw new GiveUp(`could not read a one-time code from otp_url (${res.status})`);
+    if (!otp) throw new GiveUp(`could not read a one-time code from otp_url (HTTP ${res.status})`);
     return String(otp);
   }
 
@@ -363,7 +380,7 @@ class Client {
       if (same && this.t.auth === 'session') this.acceptCookies(res.headers, current); // session rotation
       const location = res.headers.get('location');
       if (![301, 302, 303, 307, 308].includes(res.status) || !location) {
-        return { status: res.status, headers: res.headers, text: await res.text() };
+        return { status: res.status, headers: res.headers, url: current, text: await res.text() };
       }
       await res.body?.cancel();
       if (hops >= MAX_REDIRECTS) throw new GiveUp(`too many redirects (more than ${MAX_REDIRECTS})`);
@@ -384,14 +401,15 @@ function spend(budget, what) {
   return true;
 }
 
+// An error answer of the token endpoint (RFC 6749 §5.2). Its message is
+// the answer in words; code is the RFC error ('' if the body has none).
 class TokenError extends Error {
-  constructor(status, json) {
-    const code = json.error || `HTTP ${status}`;
-    super(code);
+  constructor(status, text) {
+    super(describeAnswer({ status, text }));
+    const json = jsonObject(text) || {};
     this.status = status;
-    this.json = json;
-    this.code = code;
-    this.reason = json.reason && json.reason !== code ? `${code} (${json.reason})` : code;
+    this.code = typeof json.error === 'string' ? json.error : '';
+    this.reason = typeof json.reason === 'string' ? json.reason : '';
   }
 }
 
@@ -423,11 +441,62 @@ function parseJSON(text) {
   try { return JSON.parse(text); } catch { return null; }
 }
 
-// The server's machine reason: the body's reason or error, else the
-// challenge's error, else the bare status.
-function reasonOf(res, challenge) {
-  const json = parseJSON(res.text) || {};
-  return json.reason || json.error || (challenge && challenge.params.error) || `HTTP ${res.status}`;
+// A JSON object body, or null for anything else (HTML, text, nothing).
+function jsonObject(text) {
+  const v = parseJSON(text);
+  return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
+}
+
+// The body's machine reason ('' if none).
+function reasonOf(res) {
+  const json = jsonObject(res.text) || {};
+  return json.reason || json.error || '';
+}
+
+// --- Errors that name the cause --------------------------------------------
+// Every error carries the status, then what the body says: its machine
+// reason and error code and its human description (JSON), or its first
+// line (anything else), and failing both the challenge's error code.
+
+// "unauthorized (401) after token refresh: token_expired (invalid_token): ..."
+function describeAnswer(res, challenge, suffix = '') {
+  const cause = causeOf(res) || (challenge && challenge.params.error) || '';
+  return [statusWords(res.status) + suffix, cause].filter(Boolean).join(': ');
+}
+
+function causeOf(res) {
+  const json = jsonObject(res.text);
+  if (!json) return firstLine(res.text);
+  const text = (keys) => [...new Set(keys.map((k) => json[k]).filter((v) => typeof v === 'string' && v))];
+  const [reason, ...codes] = text(['reason', 'error', 'code']);
+  const label = codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
+  const detail = text(['error_description', 'message', 'hint']).map((d) => d.replace(/\.$/, '')).join('; ');
+  return [label, detail].filter(Boolean).join(': ');
+}
+
+function statusWords(status) {
+  const words = { 401: 'unauthorized', 403: 'forbidden', 429: 'rate limited' }[status];
+  return words ? `${words} (${status})` : `HTTP ${status} ${STATUS_CODES[status] || ''}`.trim();
+}
+
+// The first line of a non-JSON body: an HTML page's title, else its first
+// line of text.
+function firstLine(text) {
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text);
+  const plain = title ? title[1] : text.replace(/<[^>]*>/g, '\n');
+  const line = plain.split('\n').map((l) => l.trim()).find(Boolean) || '';
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+}
+
+// What answered instead of the API, as far as its headers say.
+function answeredBy(res) {
+  const server = res.headers.get('server') || res.headers.get('via');
+  return server ? `${server}` : 'something in front of the API';
+}
+
+// `Basic realm="Restricted Content"`: a challenge as errors show it.
+function showChallenge(c) {
+  return 'realm' in c.params ? `${c.name} realm="${c.params.realm}"` : c.name;
 }
 
 // Retry-After in milliseconds (seconds or an HTTP date), capped; null when
