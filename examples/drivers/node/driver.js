@@ -102,8 +102,8 @@ class Client {
     // in front of the API answered, and the API never saw the credential.
     // (An empty body says nothing either way; a refresh may help.)
     if (challenges.length === 0 && !jsonObject(res.text) && res.text.trim() !== '') {
-      throw new GiveUp(`${statusWords(res.status)} at ${this.where(res)} from ${answeredBy(res)}, not the API ` +
-        `(no WWW-Authenticate, no JSON), so new credentials cannot help: ${firstLine(res.text)}`);
+      throw new GiveUp(`${statusWords(res.status)} at ${this.where(res)}${answeredBy(res)}, not from the API (no WWW-Authenticate, ` +
+        `no JSON: a firewall, proxy or portal answered), so new credentials cannot help: ${firstLine(res.text)}`);
     }
     if (challenges.length > 0 && !ours) return this.switchScheme(res, challenges, budget);
 
@@ -154,13 +154,12 @@ class Client {
       return held.scheme;
     }
     const asked = challenges.map((c) => c.name).join(' or ');
-    const shown = challenges.map(showChallenge).join(', ');
+    const shown = challenges.map(showChallenge).join(', ') + (jsonObject(res.text) ? '' : answeredBy(res));
     let why;
     if (!held) {
       why = `server asks for ${asked} authentication, which this client does not hold (${shown}; configured for ${this.t.auth})`;
     } else if (!jsonObject(res.text)) {
-      why = `server asks for ${shown} in a page from ${answeredBy(res)}, not in the API's JSON; ` +
-        `this client sends its ${held.name} credential only to the API`;
+      why = `server asks for ${shown}, in a page rather than the API's JSON; this client sends its ${held.name} credential only to the API`;
     } else {
       why = `server still asks for ${shown} after one resend with another scheme`;
     }
@@ -488,10 +487,10 @@ function firstLine(text) {
   return line.length > 200 ? `${line.slice(0, 200)}...` : line;
 }
 
-// What answered instead of the API, as far as its headers say.
+// " from nginx/1.24.0": what answered, if its headers say ('' if not).
 function answeredBy(res) {
   const server = res.headers.get('server') || res.headers.get('via');
-  return server ? `${server}` : 'something in front of the API';
+  return server ? ` from ${server}` : '';
 }
 
 // `Basic realm="Restricted Content"`: a challenge as errors show it.
