@@ -91,7 +91,7 @@ class Client {
     // RFC 6750 §3.1: the token is good but too narrow. Servers should say
     // so with 403; some say 401.
     if (scheme === 'bearer' && code === 'insufficient_scope' && [401, 403].includes(res.status)) {
-      await this.stepUp(res, ours, used, budget);
+      await this.stepUp(res, ours, budget);
       return scheme;
     }
     // 403 is authenticated but not allowed, and a 400 or 404 is no
@@ -102,8 +102,9 @@ class Client {
     // in front of the API answered, and the API never saw the credential.
     // (An empty body says nothing either way; a refresh may help.)
     if (challenges.length === 0 && !jsonObject(res.text) && res.text.trim() !== '') {
-      throw new GiveUp(`${statusWords(res.status)} at ${this.where(res)}${answeredBy(res)}, not from the API (no WWW-Authenticate, ` +
-        `no JSON: a firewall, proxy or portal answered), so new credentials cannot help: ${firstLine(res.text)}`);
+      const what = `${statusWords(res.status)} at ${this.where(res)}${answeredBy(res)}, not from the API (no WWW-Authenticate, ` +
+        'no JSON: a firewall, proxy or portal answered), so new credentials cannot help';
+      throw new GiveUp([what, firstLine(res.text)].filter(Boolean).join(': '));
     }
     if (challenges.length > 0 && !ours) return this.switchScheme(res, challenges, budget);
 
@@ -125,7 +126,7 @@ class Client {
 
   // Asks for a token with the scopes held plus those the challenge names,
   // by a new grant (a refresh cannot widen scope, RFC 6749 §6).
-  async stepUp(res, challenge, used, budget) {
+  async stepUp(res, challenge, budget) {
     const wanted = (challenge.params.scope || '').split(/\s+/).filter(Boolean);
     if (wanted.length === 0 || !this.hasPrimaryCredentials() || !spend(budget, 'stepUp')) throw new GiveUp(describeAnswer(res, challenge));
     const granted = () => wanted.every((s) => this.granted.has(s));

@@ -1,0 +1,430 @@
+package suites_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/scenarios"
+	"github.com/authchaos/authchaos/suites"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
+
+// Hand-built journals: what a client did, entry by entry, as the fake
+// server would have recorded it. journal numbers the entries (seq 1, 2,
+// ... across all steps) so the findings below can quote exact seqs.
+
+const (
+	appHost   = "127.0.0.1:8401"
+	crossHost = "localhost:46713" // the other origin, by another host name
+	otherPort = "127.0.0.1:46713" // the other origin, by another port
+)
+
+var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// entry is a journal entry under construction.
+type entry fakeserver.Entry
+
+func api(path, scheme string, status int, reason string) entry {
+	return entry{Host: appHost, Method: "GET", Path: path, Scheme: scheme, Credential: "sha256:" + scheme,
+		Status: status, Reason: reason, Origin: "app"}
+}
+
+func tokenReq(grant string, status int, reason string) entry {
+	return entry{Host: appHost, Method: "POST", Path: "/oauth/token", Scheme: "Basic", Credential: "sha256:client",
+		Grant: grant, Scope: "read", Status: status, Reason: reason, Origin: "app"}
+}
+
+func loginReq(status int, reason string) entry {
+	return entry{Host: appHost, Method: "POST", Path: "/login", Scheme: "none", Status: status, Reason: reason, Origin: "app"}
+}
+
+// otherOrigin is what the redirect target records.
+func otherOrigin(host, path, scheme string) entry {
+	return entry{Host: host, Method: "GET", Path: path, Scheme: scheme, Status: 200, Origin: "other-origin"}
+}
+
+// at pins the server-clock time (default: t0 + seq ms).
+func (e entry) at(d time.Duration) entry { e.At = t0.Add(d); return e }
+
+// edge marks an answer from a layer in front of the API.
+func (e entry) edge(origin, retryAfter string) entry {
+	e.Origin, e.RetryAfter = origin, retryAfter
+	return e
+}
+
+func (e entry) redirectTo(loc string) entry {
+	e.Status, e.Reason, e.Location = 307, "redirect", loc
+	return e
+}
+
+func (e entry) scope(s string) entry { e.Scope = s; return e }
+
+func times(n int, e entry) []entry {
+	out := make([]entry, n)
+	for i := range out {
+		out[i] = e
+	}
+	return out
+}
+
+func cat(parts ...[]entry) []entry {
+	var out []entry
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func ok(n int) []adapter.Result {
+	return results(n, adapter.Result{Status: 200, Body: `{"items":[]}`})
+}
+
+func failed(status int, err string) []adapter.Result {
+	return []adapter.Result{{Status: status, Error: err}}
+}
+
+func results(n int, r adapter.Result) []adapter.Result {
+	out := make([]adapter.Result, n)
+	for i := range out {
+		out[i] = r
+	}
+	return out
+}
+
+// call is one call step: what the workload asked, what the client
+// returned, and what the server recorded meanwhile.
+func call(path string, rs []adapter.Result, es ...entry) suites.StepRecord {
+	st := suites.StepRecord{Call: adapter.Call{Method: "GET", Path: path}, Results: rs}
+	for _, e := range es {
+		st.Entries = append(st.Entries, fakeserver.Entry(e))
+	}
+	return st
+}
+
+// afterFault marks a step that follows a clock move or operator action.
+func afterFault(st suites.StepRecord) suites.StepRecord { st.AfterFault = true; return st }
+
+// journal numbers steps and entries in order.
+func journal(steps ...suites.StepRecord) []suites.StepRecord {
+	var seq int64
+	out := make([]suites.StepRecord, len(steps))
+	for i, st := range steps {
+		st.Index = i
+		es := make([]fakeserver.Entry, len(st.Entries))
+		for j, e := range st.Entries {
+			seq++
+			e.Seq = seq
+			if e.At.IsZero() {
+				e.At = t0.Add(time.Duration(seq) * time.Millisecond)
+			}
+			es[j] = e
+		}
+		st.Entries = es
+		out[i] = st
+	}
+	return out
+}
+
+// Journals that several entries vary.
+
+// expiredToken: a first call that works, the token expires, then the
+// second call does what step2 says.
+func expiredToken(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
+	return journal(
+		call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, "")),
+		afterFault(call("/api/items", rs, step2...)),
+	)
+}
+
+// concurrentExpiry: as expiredToken, with 8 calls in flight after the expiry.
+func concurrentExpiry(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
+	return journal(
+		call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, "")),
+		afterFault(call("/api/items", rs, step2...)),
+	)
+}
+
+func expiredSession(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
+	return journal(
+		call("/api/me", ok(1), loginReq(200, ""), api("/api/me", "Cookie", 200, "")),
+		afterFault(call("/api/me", rs, step2...)),
+	)
+}
+
+// revokedKey: /api/me works, then the key is revoked under /api/items.
+func revokedKey(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
+	return journal(
+		call("/api/me", ok(1), api("/api/me", "ApiKey", 200, "")),
+		call("/api/items", rs, step2...),
+	)
+}
+
+func withToken(first string, rs []adapter.Result, step2 ...entry) []suites.StepRecord {
+	return journal(
+		call("/api/me", ok(1), tokenReq(first, 200, ""), api("/api/me", "Bearer", 200, "")),
+		call("/api/items", rs, step2...),
+	)
+}
+
+// redirects: /api/me to itself, /api/items to another host name,
+// /api/export to another port; the schemes say what the client sent on
+// the second hop.
+func redirects(sameOrigin entry, meResult []adapter.Result, crossScheme, portScheme string) []suites.StepRecord {
+	return journal(
+		call("/api/me", meResult,
+			tokenReq("client_credentials", 200, ""),
+			api("/api/me", "Bearer", 0, "").redirectTo("/api/me?moved=1"),
+			sameOrigin),
+		call("/api/items", ok(1),
+			api("/api/items", "Bearer", 0, "").redirectTo("http://"+crossHost+"/mirror/items"),
+			otherOrigin(crossHost, "/mirror/items", crossScheme)),
+		call("/api/export", ok(1),
+			api("/api/export", "Bearer", 0, "").redirectTo("http://"+otherPort+"/mirror/export"),
+			otherOrigin(otherPort, "/mirror/export", portScheme)),
+	)
+}
+
+var _ = Describe("Judge", func() {
+	DescribeTable("reads what the client did from the journal",
+		func(id string, steps []suites.StepRecord, want []string) {
+			sc, found := scenarios.Lookup(id)
+			Expect(found).To(BeTrue(), "no scenario %s in the catalog", id)
+			got := suites.Judge(sc, steps)
+			if len(want) == 0 {
+				Expect(got).To(BeEmpty(), "a correct client has no findings")
+				return
+			}
+			Expect(got).To(Equal(want))
+		},
+
+		Entry("no calls at all", "expired-token", []suites.StepRecord(nil),
+			[]string{"the workload made no calls"}),
+
+		// refresh
+		Entry("refresh: one refresh after the expiry, then a retry", "expired-token",
+			expiredToken(ok(1),
+				api("/api/items", "Bearer", 401, "token_expired"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, "")),
+			nil),
+		Entry("refresh: never asks for a new token", "expired-token",
+			expiredToken(failed(401, "unauthorized"), api("/api/items", "Bearer", 401, "token_expired")),
+			[]string{
+				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (refresh) ends with 200`,
+				"never asked for a new token after the API answered 401 token_expired in call 2",
+			}),
+		Entry("refresh: a client that never reached the server is not said to have had an API answer", "expired-token",
+			expiredToken(failed(0, "dial tcp 127.0.0.1:8401: connection refused")),
+			[]string{
+				`the last call (GET /api/items) ended with status 0, error "dial tcp 127.0.0.1:8401: connection refused"; a client that recovers (refresh) ends with 200`,
+			}),
+		Entry("refresh: an earlier call that should have worked", "expired-token",
+			journal(
+				call("/api/items", failed(0, "token endpoint: EOF"), tokenReq("password", 200, "")),
+				afterFault(call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, ""))),
+			),
+			[]string{`call 1 (GET /api/items) should have succeeded but ended with status 0, error "token endpoint: EOF"`}),
+		Entry("refresh: two token requests for one expiry", "expired-token",
+			expiredToken(ok(1),
+				api("/api/items", "Bearer", 401, "token_expired"),
+				tokenReq("refresh_token", 200, ""), tokenReq("refresh_token", 200, ""),
+				api("/api/items", "Bearer", 200, "")),
+			[]string{"refreshed 2 times for one expiry (seq 4-5) during call 2 (GET /api/items); a correct client makes one token request and shares it"}),
+		Entry("refresh: a stored token refreshed once on the first call", "stale-cached-credentials",
+			journal(call("/api/items", ok(1),
+				api("/api/items", "Bearer", 401, "token_revoked"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, ""))),
+			nil),
+		Entry("refresh: three token requests on the first call", "stale-cached-credentials",
+			journal(call("/api/items", ok(1),
+				api("/api/items", "Bearer", 401, "token_revoked"),
+				tokenReq("refresh_token", 200, ""), tokenReq("refresh_token", 200, ""), tokenReq("password", 200, ""),
+				api("/api/items", "Bearer", 200, ""))),
+			[]string{"refreshed 3 times for one expiry (seq 2-4) during call 1 (GET /api/items); a correct client makes one token request and shares it"}),
+		Entry("refresh: 8 calls in flight share one refresh", "concurrent-expiry",
+			concurrentExpiry(ok(8), cat(
+				times(8, api("/api/items", "Bearer", 401, "token_expired")),
+				times(1, tokenReq("refresh_token", 200, "")),
+				times(8, api("/api/items", "Bearer", 200, "")))...),
+			nil),
+		Entry("refresh: a stampede, one refresh per call in flight", "concurrent-expiry",
+			concurrentExpiry(ok(8), cat(
+				times(8, api("/api/items", "Bearer", 401, "token_expired")),  // seq 3-10
+				times(7, tokenReq("refresh_token", 200, "")),                 // seq 11-17
+				times(8, api("/api/items", "Bearer", 200, "")))...),          // seq 18-25
+			[]string{"refreshed 7 times for one expiry (seq 11-17) during call 2 (GET /api/items) with 8 calls in flight; a correct client makes one token request and shares it"}),
+		Entry("refresh: 8 calls that fail alike give one finding, not 8", "concurrent-expiry",
+			concurrentExpiry(results(8, adapter.Result{Status: 401, Error: "unauthorized"}),
+				times(8, api("/api/items", "Bearer", 401, "token_expired"))...),
+			[]string{
+				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (refresh) ends with 200`,
+				"never asked for a new token after the API answered 401 token_expired in call 2",
+			}),
+		Entry("refresh: reusing a rotated refresh token", "refresh-token-rotation",
+			journal(
+				call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, "")),
+				afterFault(call("/api/items", ok(1),
+					api("/api/items", "Bearer", 401, "token_expired"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, ""))),
+				afterFault(call("/api/items", failed(401, "token refresh failed: invalid_grant"),
+					api("/api/items", "Bearer", 401, "token_expired"), tokenReq("refresh_token", 400, "refresh_token_reused"))),
+			),
+			[]string{
+				`the last call (GET /api/items) ended with status 401, error "token refresh failed: invalid_grant"; a client that recovers (refresh) ends with 200`,
+				"reused a rotated refresh token (reason refresh_token_reused at seq 7): the server revoked the whole token family",
+			}),
+
+		// relogin
+		Entry("relogin: logs in again once, then retries", "expired-session",
+			expiredSession(ok(1), api("/api/me", "Cookie", 401, "session_expired"), loginReq(200, ""), api("/api/me", "Cookie", 200, "")),
+			nil),
+		Entry("relogin: retries with the same cookie", "expired-session",
+			expiredSession(ok(1), api("/api/me", "Cookie", 401, "session_expired"), api("/api/me", "Cookie", 200, "")),
+			[]string{"retried GET /api/me with the same credentials after 401 session_expired (seq 3 → 4) instead of logging in again"}),
+		Entry("relogin: logs in four times for one expiry", "expired-session",
+			expiredSession(ok(1), cat(
+				times(1, api("/api/me", "Cookie", 401, "session_expired")),
+				times(4, loginReq(200, "")),
+				times(1, api("/api/me", "Cookie", 200, "")))...),
+			[]string{
+				"authentication loop: 4 token/login requests during call 2 (GET /api/me) (seq 4-7)",
+				"logged in 4 times during call 2 (GET /api/me) (seq 4-7); re-login once, then give up",
+			}),
+		Entry("relogin: never logs in again", "expired-session",
+			expiredSession(failed(401, "session expired"), api("/api/me", "Cookie", 401, "session_expired")),
+			[]string{
+				`the last call (GET /api/me) ended with status 401, error "session expired"; a client that recovers (relogin) ends with 200`,
+				"never logged in again after the API answered 401 session_expired in call 2",
+			}),
+
+		// fail-fast
+		Entry("fail-fast: stops at the revoked key and says so", "revoked-key",
+			revokedKey(failed(401, "unauthorized (401): api_key_revoked (invalid_key)"), api("/api/items", "ApiKey", 401, "api_key_revoked")),
+			nil),
+		Entry("fail-fast: gives up without an error", "revoked-key",
+			revokedKey([]adapter.Result{{Status: 401, Body: `{"reason":"api_key_revoked"}`}}, api("/api/items", "ApiKey", 401, "api_key_revoked")),
+			[]string{"the last call (GET /api/items) ended with status 401 but reported no error; a client must say why it gave up"}),
+		Entry("fail-fast: an error that does not name the cause", "revoked-key",
+			revokedKey(failed(401, "request failed"), api("/api/items", "ApiKey", 401, "api_key_revoked")),
+			[]string{`the client's error "request failed" does not name the cause (expected it to mention one of: revoked, api_key_revoked, invalid_key)`}),
+		Entry("fail-fast: reports another status than the server's", "revoked-key",
+			revokedKey(failed(0, "api_key_revoked"), api("/api/items", "ApiKey", 401, "api_key_revoked")),
+			[]string{`the last call (GET /api/items) ended with status 0, error "api_key_revoked"; expected it to give up reporting status 401`}),
+		Entry("fail-fast: a retry loop on a revoked key", "revoked-key",
+			revokedKey(failed(401, "api_key_revoked"), times(4, api("/api/items", "ApiKey", 401, "api_key_revoked"))...),
+			[]string{
+				"retry loop: 4 API calls were refused in call 2 (GET /api/items) for 1 call(s) made (seq 2-5); retry at most once",
+				"retried a call that cannot succeed: 4 refused API calls (seq 2-5); fail fast after at most one extra attempt",
+			}),
+		Entry("fail-fast: one wrong password, reported", "wrong-password",
+			journal(call("/api/me", failed(0, "login failed: wrong_password"), loginReq(401, "wrong_password"))),
+			nil),
+		Entry("fail-fast: guessing into a lock-out", "wrong-password",
+			journal(call("/api/me", failed(0, "login failed: wrong password, account locked"),
+				append(times(3, loginReq(401, "wrong_password")), loginReq(401, "account_locked"))...)),
+			[]string{
+				"authentication loop: 4 token/login requests during call 1 (GET /api/me) (seq 1-4)",
+				"tried to authenticate 4 times (seq 1-4); at most one extra attempt, never password guessing",
+				"locked the account out by retrying the login (seq 4)",
+			}),
+		Entry("fail-fast: invalid_client reported without its cause", "client-mismatch",
+			journal(call("/api/items", failed(0, "token request failed: 401"), tokenReq("client_credentials", 401, "invalid_client"))),
+			[]string{`the client's error "token request failed: 401" does not name the cause (expected it to mention one of: invalid_client, not registered, client secret)`}),
+		Entry("fail-fast: 403 reported as it is", "forbidden-not-unauthorized",
+			withToken("password", failed(403, "forbidden (403): insufficient_role"), api("/api/items", "Bearer", 403, "insufficient_role")),
+			nil),
+		Entry("fail-fast: refresh on 403", "forbidden-not-unauthorized",
+			withToken("password", failed(403, "forbidden (403): insufficient_role"),
+				api("/api/items", "Bearer", 403, "insufficient_role"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 403, "insufficient_role")),
+			[]string{"answered a 403 with a token or login request (seq 4); 403 means authenticated but not permitted, a new credential will not help"}),
+		Entry("fail-fast: refreshing again and again for a 403", "forbidden-not-unauthorized",
+			withToken("password", failed(403, "forbidden (403): insufficient_role"),
+				api("/api/items", "Bearer", 403, "insufficient_role"), tokenReq("refresh_token", 200, ""),
+				api("/api/items", "Bearer", 403, "insufficient_role"), tokenReq("refresh_token", 200, "")),
+			[]string{
+				"refreshed 2 times (seq 4-6) for a failure a new token cannot fix",
+				"answered a 403 with a token or login request (seq 4-6); 403 means authenticated but not permitted, a new credential will not help",
+			}),
+
+		// backoff
+		Entry("backoff: waits as Retry-After says, keeps the token", "waf-block",
+			journal(call("/api/items", ok(1),
+				tokenReq("client_credentials", 200, ""),
+				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),
+				api("/api/items", "Bearer", 200, "").at(1002*time.Millisecond))),
+			nil),
+		Entry("backoff: several edge blocks, each waited out, are not a retry loop", "waf-block",
+			journal(call("/api/items", ok(1),
+				tokenReq("client_credentials", 200, ""),
+				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),
+				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(1002*time.Millisecond),
+				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2002*time.Millisecond),
+				api("/api/items", "Bearer", 200, "").at(3002*time.Millisecond))),
+			nil),
+		Entry("backoff: retries 12ms after Retry-After: 1", "waf-block",
+			journal(call("/api/items", ok(1),
+				tokenReq("client_credentials", 200, ""),
+				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),
+				api("/api/items", "Bearer", 200, "").at(14*time.Millisecond))),
+			[]string{"ignored Retry-After 1 time(s): first retried GET /api/items after 12ms (seq 3), though seq 2 said Retry-After: 1"}),
+		Entry("backoff: throws the token away on an edge 401", "waf-block",
+			journal(call("/api/items", ok(1),
+				tokenReq("client_credentials", 200, ""),
+				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),
+				tokenReq("client_credentials", 200, "").at(1002*time.Millisecond),
+				api("/api/items", "Bearer", 200, "").at(1003*time.Millisecond))),
+			[]string{"threw away a good credential: 1 token/login request(s) after the waf_block answer at seq 2 (seq 3); the credential was fine, wait and retry with it"}),
+
+		// switch-scheme
+		Entry("switch-scheme: resends with the scheme the challenge asked for", "wrong-scheme",
+			withToken("client_credentials", ok(1), api("/api/items", "Bearer", 401, "wrong_scheme"), api("/api/items", "ApiKey", 200, "")),
+			nil),
+		Entry("switch-scheme: resends the same scheme", "wrong-scheme",
+			withToken("client_credentials", failed(401, "unauthorized"),
+				api("/api/items", "Bearer", 401, "wrong_scheme"), api("/api/items", "Bearer", 401, "wrong_scheme")),
+			[]string{
+				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (switch-scheme) ends with 200`,
+				"ignored the challenge 1 time(s): first after a wrong_scheme challenge at seq 3, resent GET /api/items with Bearer again (seq 4); read WWW-Authenticate and switch scheme",
+			}),
+		Entry("switch-scheme: refreshes before switching", "wrong-scheme",
+			withToken("client_credentials", ok(1),
+				api("/api/items", "Bearer", 401, "wrong_scheme"), tokenReq("refresh_token", 200, ""), api("/api/items", "ApiKey", 200, "")),
+			[]string{"refreshed the token (seq 4) when the server asked for another scheme; a new token of the wrong kind does not help"}),
+
+		// step-up
+		Entry("step-up: a new grant with the scope named", "scope-mismatch",
+			withToken("password", ok(1),
+				api("/api/items", "Bearer", 403, "insufficient_scope"), tokenReq("password", 200, "").scope("read write"), api("/api/items", "Bearer", 200, "")),
+			nil),
+		Entry("step-up: gives up on insufficient_scope", "scope-mismatch",
+			withToken("password", failed(403, "forbidden"), api("/api/items", "Bearer", 403, "insufficient_scope")),
+			[]string{
+				`the last call (GET /api/items) ended with status 403, error "forbidden"; a client that recovers (step-up) ends with 200`,
+				"did not ask for a token with more scope after insufficient_scope at seq 3",
+			}),
+		Entry("step-up: refreshes, which cannot widen scope", "scope-mismatch",
+			withToken("password", failed(403, "insufficient_scope"),
+				api("/api/items", "Bearer", 403, "insufficient_scope"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 403, "insufficient_scope")),
+			[]string{
+				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
+				"did not ask for a token with more scope after insufficient_scope at seq 5",
+				"refreshed (seq 4) after insufficient_scope: a refresh cannot widen scope, ask for a new grant with the scope named",
+			}),
+
+		// no-leak
+		Entry("no-leak: keeps the token on its origin, follows the same-origin redirect with it", "redirect-strips-auth",
+			redirects(api("/api/me", "Bearer", 200, ""), ok(1), "none", "none"),
+			nil),
+		Entry("no-leak: the Bearer token follows a redirect to another host", "redirect-strips-auth",
+			redirects(api("/api/me", "Bearer", 200, ""), ok(1), "Bearer", "none"),
+			[]string{"sent the Bearer credential to http://localhost:46713/mirror/items after a redirect (seq 5); credentials belong to the origin that issued them"}),
+		Entry("no-leak: the token follows a redirect to another port", "redirect-strips-auth",
+			redirects(api("/api/me", "Bearer", 200, ""), ok(1), "none", "Bearer"),
+			[]string{"sent the Bearer credential to http://127.0.0.1:46713/mirror/export after a redirect (seq 7); credentials belong to the origin that issued them"}),
+		Entry("no-leak: drops the token on a same-origin redirect", "redirect-strips-auth",
+			redirects(api("/api/me", "none", 401, "missing_credentials"), failed(401, "unauthorized"), "none", "none"),
+			[]string{
+				`call 1 (GET /api/me) should have succeeded but ended with status 401, error "unauthorized"`,
+				"dropped the credential on a same-origin redirect to /api/me?moved=1 (seq 3); the same origin may keep it",
+			}),
+	)
+})
