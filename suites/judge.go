@@ -112,8 +112,8 @@ func judgeRefresh(f *findings, steps []StepRecord) {
 		if failedTokenReuse(st.Entries) {
 			f.add("reused a rotated refresh token (reason refresh_token_reused at %s): the server revoked the whole token family", SeqRange(Filter(st.Entries, reasonIs("refresh_token_reused"))))
 		}
-		if st.AfterFault && len(tokens) == 0 && anyFailed(st.Results) {
-			f.add("never asked for a new token after the API answered %s in call %d", firstRefusal(st.Entries), st.Index+1)
+		if refusal := firstRefusal(st.Entries); st.AfterFault && len(tokens) == 0 && anyFailed(st.Results) && refusal != "" {
+			f.add("never asked for a new token after the API answered %s in call %d", refusal, st.Index+1)
 		}
 	}
 }
@@ -151,7 +151,10 @@ func firstRefusal(es []fakeserver.Entry) string {
 			return strconv.Itoa(e.Status)
 		}
 	}
-	return "an error"
+	// Nothing was refused: the client never reached the server (or gave
+	// up on its own), so there is no answer to blame, and the finding on
+	// the call's result says what went wrong.
+	return ""
 }
 
 // judgeRelogin: authenticates again with primary credentials, no loop.
@@ -162,8 +165,8 @@ func judgeRelogin(f *findings, steps []StepRecord) {
 		if len(logins) > allowed+1 {
 			f.add("logged in %d times during call %d (%s) (%s); re-login once, then give up", len(logins), st.Index+1, describeCall(st.Call), SeqRange(logins))
 		}
-		if st.AfterFault && anyFailed(st.Results) && len(logins) == 0 {
-			f.add("never logged in again after the API answered %s in call %d", firstRefusal(st.Entries), st.Index+1)
+		if refusal := firstRefusal(st.Entries); st.AfterFault && anyFailed(st.Results) && len(logins) == 0 && refusal != "" {
+			f.add("never logged in again after the API answered %s in call %d", refusal, st.Index+1)
 		}
 		// A refused call that later succeeds without a login in between
 		// was retried blindly: it worked here only because the fault

@@ -131,16 +131,8 @@ func journal(steps ...suites.StepRecord) []suites.StepRecord {
 // Journals that several entries vary.
 
 // expiredToken: a first call that works, the token expires, then the
-// second call does what step2 says.
+// second call (one call, or several in flight) does what step2 says.
 func expiredToken(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
-	return journal(
-		call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, "")),
-		afterFault(call("/api/items", rs, step2...)),
-	)
-}
-
-// concurrentExpiry: as expiredToken, with 8 calls in flight after the expiry.
-func concurrentExpiry(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
 	return journal(
 		call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, "")),
 		afterFault(call("/api/items", rs, step2...)),
@@ -242,19 +234,19 @@ var _ = Describe("Judge", func() {
 				api("/api/items", "Bearer", 200, ""))),
 			[]string{"refreshed 3 times for one expiry (seq 2-4) during call 1 (GET /api/items); a correct client makes one token request and shares it"}),
 		Entry("refresh: 8 calls in flight share one refresh", "concurrent-expiry",
-			concurrentExpiry(ok(8), cat(
+			expiredToken(ok(8), cat(
 				times(8, api("/api/items", "Bearer", 401, "token_expired")),
 				times(1, tokenReq("refresh_token", 200, "")),
 				times(8, api("/api/items", "Bearer", 200, "")))...),
 			nil),
 		Entry("refresh: a stampede, one refresh per call in flight", "concurrent-expiry",
-			concurrentExpiry(ok(8), cat(
-				times(8, api("/api/items", "Bearer", 401, "token_expired")),  // seq 3-10
-				times(7, tokenReq("refresh_token", 200, "")),                 // seq 11-17
-				times(8, api("/api/items", "Bearer", 200, "")))...),          // seq 18-25
+			expiredToken(ok(8), cat(
+				times(8, api("/api/items", "Bearer", 401, "token_expired")), // seq 3-10
+				times(7, tokenReq("refresh_token", 200, "")),                // seq 11-17
+				times(8, api("/api/items", "Bearer", 200, "")))...),         // seq 18-25
 			[]string{"refreshed 7 times for one expiry (seq 11-17) during call 2 (GET /api/items) with 8 calls in flight; a correct client makes one token request and shares it"}),
 		Entry("refresh: 8 calls that fail alike give one finding, not 8", "concurrent-expiry",
-			concurrentExpiry(results(8, adapter.Result{Status: 401, Error: "unauthorized"}),
+			expiredToken(results(8, adapter.Result{Status: 401, Error: "unauthorized"}),
 				times(8, api("/api/items", "Bearer", 401, "token_expired"))...),
 			[]string{
 				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (refresh) ends with 200`,
@@ -294,6 +286,11 @@ var _ = Describe("Judge", func() {
 			[]string{
 				`the last call (GET /api/me) ended with status 401, error "session expired"; a client that recovers (relogin) ends with 200`,
 				"never logged in again after the API answered 401 session_expired in call 2",
+			}),
+		Entry("relogin: a client that gave up before sending is not said to have had an API answer", "expired-session",
+			expiredSession(failed(0, "cookie jar: permission denied")),
+			[]string{
+				`the last call (GET /api/me) ended with status 0, error "cookie jar: permission denied"; a client that recovers (relogin) ends with 200`,
 			}),
 
 		// fail-fast

@@ -46,8 +46,16 @@ func (m *journalMatcher) NegatedFailureMessage(any) string {
 func countMatcher(want string, n int, pred func(fakeserver.Entry) bool) types.GomegaMatcher {
 	return &journalMatcher{want: want, check: func(es []fakeserver.Entry) (bool, string) {
 		hits := suites.Filter(es, pred)
-		return len(hits) == n, fmt.Sprintf("saw %d at %s", len(hits), suites.SeqRange(hits))
+		return len(hits) == n, saw(hits)
 	}}
+}
+
+// saw says how many entries there were and where.
+func saw(hits []fakeserver.Entry) string {
+	if len(hits) == 0 {
+		return "saw none"
+	}
+	return fmt.Sprintf("saw %d at %s", len(hits), suites.SeqRange(hits))
 }
 
 // HaveTokenRequests matches a journal with exactly n token endpoint calls.
@@ -89,7 +97,7 @@ func LeakNoCredential() types.GomegaMatcher {
 func HaveReason(reason string) types.GomegaMatcher {
 	return &journalMatcher{want: "an entry with reason " + reason, check: func(es []fakeserver.Entry) (bool, string) {
 		hits := suites.Filter(es, func(e fakeserver.Entry) bool { return e.Reason == reason })
-		return len(hits) > 0, fmt.Sprintf("saw %d at %s", len(hits), suites.SeqRange(hits))
+		return len(hits) > 0, saw(hits)
 	}}
 }
 
@@ -97,14 +105,21 @@ func HaveReason(reason string) types.GomegaMatcher {
 // n+1 times: the original attempt plus n retries.
 func RetryAtMost(n int) types.GomegaMatcher {
 	return &journalMatcher{want: fmt.Sprintf("at most %d retries per refused call", n), check: func(es []fakeserver.Entry) (bool, string) {
+		// Calls in the order they were first refused, so the message
+		// names the same call on every run.
 		refused := map[string][]fakeserver.Entry{}
+		var calls []string
 		for _, e := range es {
 			if suites.IsAPICall(e) && e.Status >= 400 {
-				refused[e.Method+" "+e.Path] = append(refused[e.Method+" "+e.Path], e)
+				call := e.Method + " " + e.Path
+				if _, seen := refused[call]; !seen {
+					calls = append(calls, call)
+				}
+				refused[call] = append(refused[call], e)
 			}
 		}
-		for call, hits := range refused {
-			if len(hits) > n+1 {
+		for _, call := range calls {
+			if hits := refused[call]; len(hits) > n+1 {
 				return false, fmt.Sprintf("but %s was refused %d times at %s", call, len(hits), suites.SeqRange(hits))
 			}
 		}
