@@ -2,11 +2,8 @@ package scenarios
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
-	"sync"
-	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
 )
@@ -35,18 +32,15 @@ func init() {
 			if mode != "page" && mode != "redirect" {
 				return fmt.Errorf("mode %q is not valid (valid: page, redirect)", mode)
 			}
-			var mu sync.Mutex
-			var until time.Time
+			portalUp := newWindow(duration)
 			env.Use(func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					now := env.Now()
-					mu.Lock()
-					if until.IsZero() && isAPI(r) {
-						until = now.Add(duration)
+					if isAPI(r) {
+						portalUp.open(now)
 					}
-					left := until.Sub(now)
-					mu.Unlock()
-					if until.IsZero() || left <= 0 {
+					left := portalUp.left(now)
+					if left <= 0 {
 						next.ServeHTTP(w, r)
 						return
 					}
@@ -61,7 +55,7 @@ func init() {
 						http.Redirect(w, r, portal, http.StatusFound)
 						return
 					}
-					w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(left.Seconds()))))
+					w.Header().Set("Retry-After", retryAfter(left))
 					fault.Respond(w, r, http.StatusUnauthorized, "captive_portal", "text/html; charset=utf-8", guestWiFiPage)
 				})
 			})

@@ -1,9 +1,12 @@
 package scenarios
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Small helpers scenario edges share.
@@ -27,4 +30,41 @@ func (c *countdown) take(n *int) bool {
 	}
 	*n--
 	return true
+}
+
+// window is a period on the server's clock that starts at the first call
+// that opens it: "the edge blocks for 1s from the first API call". It is
+// safe for concurrent requests.
+type window struct {
+	mu    sync.Mutex
+	d     time.Duration
+	until time.Time
+}
+
+func newWindow(d time.Duration) *window { return &window{d: d} }
+
+// open starts the window at now unless it already started.
+func (w *window) open(now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.until.IsZero() {
+		w.until = now.Add(w.d)
+	}
+}
+
+// left is how much of the window remains at now; 0 before it opens or
+// after it closes.
+func (w *window) left(now time.Time) time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.until.IsZero() || !now.Before(w.until) {
+		return 0
+	}
+	return w.until.Sub(now)
+}
+
+// retryAfter renders a remaining duration as Retry-After seconds, rounded
+// up so a client that waits exactly that long finds the window closed.
+func retryAfter(left time.Duration) string {
+	return strconv.Itoa(int(math.Ceil(left.Seconds())))
 }

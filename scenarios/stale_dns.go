@@ -4,11 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/internal/authn"
@@ -41,8 +39,8 @@ func init() {
 			if every < 1 {
 				return fmt.Errorf("every must be at least 1, got %d", every)
 			}
+			stale := newWindow(ttl)
 			var mu sync.Mutex
-			var until time.Time
 			calls := 0
 			env.Use(func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,18 +49,16 @@ func init() {
 						return
 					}
 					now := env.Now()
-					mu.Lock()
-					if until.IsZero() {
-						until = now.Add(ttl)
-					}
-					left := until.Sub(now)
-					stale := false
+					stale.open(now)
+					left := stale.left(now)
+					onOld := false
 					if left > 0 {
+						mu.Lock()
 						calls++
-						stale = (calls-1)%every == 0
+						onOld = (calls-1)%every == 0
+						mu.Unlock()
 					}
-					mu.Unlock()
-					if !stale {
+					if !onOld {
 						next.ServeHTTP(w, r)
 						return
 					}
@@ -73,7 +69,7 @@ func init() {
 						Hint: "this answer came from an old backend that a cached DNS record still points to (X-Backend: api-old-1); your token is fine on the current one: keep it, retry after Retry-After",
 						Headers: http.Header{
 							"X-Backend":   {"api-old-1"},
-							"Retry-After": {fmt.Sprint(max(int(math.Ceil(left.Seconds())), 1))},
+							"Retry-After": {retryAfter(left)},
 						},
 					}.Write(w, r)
 				})

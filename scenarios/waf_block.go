@@ -1,11 +1,7 @@
 package scenarios
 
 import (
-	"fmt"
-	"math"
 	"net/http"
-	"sync"
-	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
 )
@@ -28,8 +24,7 @@ func init() {
 		Params:  []Param{{Name: "duration", Default: "1s", Help: "how long the edge blocks, from the first API call"}},
 		Install: func(env fault.Env, p Params) error {
 			duration := p.Duration("duration")
-			var mu sync.Mutex
-			var until time.Time
+			blocked := newWindow(duration)
 			env.Use(func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if !isAPI(r) {
@@ -37,17 +32,13 @@ func init() {
 						return
 					}
 					now := env.Now()
-					mu.Lock()
-					if until.IsZero() {
-						until = now.Add(duration)
-					}
-					left := until.Sub(now)
-					mu.Unlock()
+					blocked.open(now)
+					left := blocked.left(now)
 					if left <= 0 {
 						next.ServeHTTP(w, r)
 						return
 					}
-					w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(left.Seconds()))))
+					w.Header().Set("Retry-After", retryAfter(left))
 					w.Header().Set("Server", "edge-proxy")
 					w.Header().Set("X-Edge-Location", "fra1-edge-07")
 					w.Header().Set("X-Request-Id", "waf-4f1c2a")

@@ -167,6 +167,9 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 		}
 		return fail("the client could not be configured for auth %q: %v", target.Auth, err)
 	}
+	if client == nil {
+		return fail("the factory returned neither a client nor an error for auth %q", target.Auth)
+	}
 	steps, runErr := runWorkload(ctx, srv, sc, client, o.CallTimeout)
 	closeErr := client.Close()
 	res.Journal = srv.Journal().Entries(0)

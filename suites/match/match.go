@@ -80,7 +80,7 @@ func HaveLogins(n int) types.GomegaMatcher {
 // LeakNoCredential matches a journal where no credential reached another
 // origin.
 func LeakNoCredential() types.GomegaMatcher {
-	return &journalMatcher{want: "no credential sent to another origin", check: func(es []fakeserver.Entry) (bool, string) {
+	return &journalMatcher{want: "that no credential reached another origin", check: func(es []fakeserver.Entry) (bool, string) {
 		leaks := suites.Leaks(es)
 		var where []string
 		for _, e := range leaks {

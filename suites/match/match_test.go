@@ -160,7 +160,7 @@ var _ = Describe("journal matchers", func() {
 		Entry("HaveLogins, a second login", match.HaveLogins(1), relogged,
 			"expected 1 login(s), saw 2 at seq 1-4"),
 		Entry("LeakNoCredential, both redirects", match.LeakNoCredential(), leaky,
-			"expected no credential sent to another origin, but sent Bearer to http://localhost:46713/mirror/items at seq 3, Bearer to http://127.0.0.1:46713/mirror/export at seq 5"),
+			"expected that no credential reached another origin, but sent Bearer to http://localhost:46713/mirror/items at seq 3, Bearer to http://127.0.0.1:46713/mirror/export at seq 5"),
 		Entry("HaveReason, absent", match.HaveReason("refresh_token_reused"), refreshed,
 			"expected an entry with reason refresh_token_reused, saw none"),
 		Entry("RetryAtMost, a loop", match.RetryAtMost(1), journal(
