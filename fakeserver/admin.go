@@ -34,6 +34,23 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	})
 }
 
+// sameOrigin refuses admin calls that change something when a browser
+// says they come from another origin. The admin API takes no credentials,
+// and a cross-origin POST with a text/plain body needs no CORS preflight,
+// so any web page the operator has open could otherwise reset the server
+// or revoke its keys. curl and the SDKs send no Origin, and the live view
+// is same-origin.
+func sameOrigin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o := r.Header.Get("Origin")
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || o == "" || o == "http://"+r.Host || o == "https://"+r.Host {
+			h.ServeHTTP(w, r)
+			return
+		}
+		adminError(w, http.StatusForbidden, fmt.Sprintf("admin calls from another origin (%s) are refused; call from the live view or a tool that sends no Origin", o))
+	})
+}
+
 func adminError(w http.ResponseWriter, status int, msg string) {
 	fault.WriteJSON(w, status, map[string]any{"error": msg})
 }
@@ -174,6 +191,10 @@ func (s *Server) adminAdvance(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusBadRequest, fmt.Sprintf("advance: %q is not a non-negative duration (want e.g. \"90s\", \"10m\", \"2h\")", req.Advance))
 		return
 	}
+	if left := s.clock.Headroom(); d > left {
+		adminError(w, http.StatusBadRequest, fmt.Sprintf("advance: %s is more than the clock can still move (at most %s, about 292 years in all)", req.Advance, left.Truncate(time.Hour)))
+		return
+	}
 	s.clock.Advance(d)
 	fault.WriteJSON(w, http.StatusOK, s.clockState())
 }
@@ -224,7 +245,7 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
 // adminOTP is the user's phone: the code their authenticator shows now.
 func (s *Server) adminOTP(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("user")
-	if name == "" {
+	if name == "" && len(s.cfg.Users) > 0 {
 		name = s.cfg.Users[0].Username
 	}
 	s.mu.Lock()

@@ -98,19 +98,17 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			Extra: map[string]any{"accepted_schemes": schemes}})
 		return
 	case cred.Scheme == authn.None:
-		ch := fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: "missing_credentials",
-			Hint: fmt.Sprintf("send credentials: this route accepts %s", strings.Join(schemes, ", "))}
-		ch.Headers = http.Header{}
-		for _, other := range schemes[1:] {
-			ch.Headers.Add("WWW-Authenticate", fmt.Sprintf(`%s realm="%s"`, challengeScheme(other), s.cfg.Realm))
-		}
-		s.deny(w, r, knobs, ch)
+		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: "missing_credentials",
+			Hint:    fmt.Sprintf("send credentials: this route accepts %s", strings.Join(schemes, ", ")),
+			Headers: s.moreChallenges(schemes)})
 		return
 	case !slices.Contains(schemes, cred.Scheme):
+		// A client switches to a scheme it holds a credential for, so
+		// every accepted scheme gets a challenge, as for no credential.
 		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
 			Description: fmt.Sprintf("this route accepts %s credentials, got %s", strings.Join(schemes, " or "), safeScheme(cred.Scheme)),
 			Reason:      "wrong_scheme", Hint: fmt.Sprintf("resend with %s", strings.Join(schemes, " or ")),
-			Extra: map[string]any{"accepted_schemes": schemes}})
+			Headers: s.moreChallenges(schemes), Extra: map[string]any{"accepted_schemes": schemes}})
 		return
 	}
 	who, ch := s.authenticate(r, cred, knobs)
@@ -136,10 +134,18 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			"hint": fmt.Sprintf("authenticated as %s, but this route needs role %s: a new token will not help, ask an administrator", who.user, strings.Join(missing, ", "))})
 		return
 	}
-	s.mu.Lock()
-	s.st.countSuccess()
-	s.mu.Unlock()
+	s.countSuccess()
 	s.answer(w, r, route, who)
+}
+
+// moreChallenges are the challenges for every accepted scheme after the
+// first, which the main challenge names (RFC 7235 §4.1 allows several).
+func (s *Server) moreChallenges(schemes []string) http.Header {
+	h := http.Header{}
+	for _, other := range schemes[1:] {
+		h.Add("WWW-Authenticate", fault.Challenge{Scheme: challengeScheme(other), Realm: s.cfg.Realm}.Header())
+	}
+	return h
 }
 
 // challengeScheme names the challenge for a presented scheme; sessions
@@ -218,7 +224,7 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if rec, ok := s.st.access[claims.ID]; ok && rec.revoked {
+		if rec, ok := s.tokens[claims.ID]; ok && rec.revoked {
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "the access token was revoked", Reason: "token_revoked",
 				Hint: "get a new access token (refresh it or authenticate again) and retry once"}
 		}
@@ -230,12 +236,16 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 	case authn.Basic:
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		// Basic is a password login on every call, and it has no room for
+		// a one-time code: where logins need one (mfa-required), Basic is
+		// refused, or it would be the way around the second factor.
 		u, lerr := s.checkPasswordLocked(s.st, cred.User, cred.Secret, "")
-		if lerr != nil && lerr.reason != "mfa_required" {
-			return principal{}, &fault.Challenge{Reason: lerr.reason, Description: lerr.description, Hint: lerr.hint}
+		if lerr != nil && lerr.reason == "mfa_required" {
+			lerr.description = "this account needs a one-time code, which Basic credentials cannot carry"
+			lerr.hint = "log in with POST /login (password and otp) and use the session, or get a token with the password grant and otp"
 		}
 		if lerr != nil {
-			u = s.st.users[cred.User]
+			return principal{}, &fault.Challenge{Reason: lerr.reason, Description: lerr.description, Hint: lerr.hint}
 		}
 		return principal{user: u.name, scopes: u.scopes, roles: u.roles}, nil
 	case authn.APIKey:

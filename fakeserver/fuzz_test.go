@@ -93,7 +93,7 @@ func forgeries(t testing.TB, k *keyring, real string) []string {
 	}
 	k.mu.RLock()
 	kid := k.kid
-	pub := k.published[kid]
+	pub := k.pub
 	k.mu.RUnlock()
 	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: other, KeyID: kid}}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {

@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -151,6 +152,29 @@ func (r *recorder) Flush() {
 	}
 }
 
+// journalLocation is a Location header as the journal records it. An
+// authorization code in it is a credential (RFC 6749 §10.5), so it is
+// fingerprinted like every other one.
+func journalLocation(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil || u.RawQuery == "" {
+		return loc
+	}
+	q := u.Query()
+	secret := false
+	for _, k := range []string{"code", "access_token", "id_token", "refresh_token"} {
+		if v := q.Get(k); v != "" {
+			q.Set(k, authn.Fingerprint(v))
+			secret = true
+		}
+	}
+	if !secret {
+		return loc
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // journaled wraps h so every request lands in the journal. The note in
 // the context lets whoever answers tell the journal why.
 func (s *Server) journaled(origin string, h http.Handler) http.Handler {
@@ -190,7 +214,7 @@ func (s *Server) journaled(origin string, h http.Handler) http.Handler {
 			Scope:      note.Scope,
 			Origin:     note.Origin,
 			RetryAfter: w.Header().Get("Retry-After"),
-			Location:   w.Header().Get("Location"),
+			Location:   journalLocation(w.Header().Get("Location")),
 		})
 		s.metrics.observe(e)
 		if s.observer != nil {

@@ -19,23 +19,24 @@ import (
 // its keys generate in microseconds, so rotating keys in tests is free.
 const signingAlg = jose.ES256
 
-// keyring holds the current signing key and the public keys JWKS
-// publishes. A rotation drops the old key from JWKS, which is the fault:
-// tokens signed with it no longer verify.
+// keyring holds the one signing key, whose public half JWKS publishes. A
+// rotation replaces it outright, which is the fault: tokens signed with the
+// old key no longer verify.
 type keyring struct {
-	mu        sync.RWMutex
-	kid       string
-	signer    jose.Signer
-	published map[string]*ecdsa.PublicKey
-	order     []string
+	mu     sync.RWMutex
+	kid    string
+	signer jose.Signer
+	pub    *ecdsa.PublicKey
 }
 
 func newKeyring() (*keyring, error) {
-	k := &keyring{published: map[string]*ecdsa.PublicKey{}}
-	return k, k.rotate(false)
+	k := &keyring{}
+	return k, k.rotate()
 }
 
-func (k *keyring) rotate(keepOld bool) error {
+// rotate signs with a fresh key from now on and drops every older key from
+// JWKS at once, with no overlap: that is the fault bad-signature teaches.
+func (k *keyring) rotate() error {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return fmt.Errorf("generate signing key: %w", err)
@@ -49,24 +50,14 @@ func (k *keyring) rotate(keepOld bool) error {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if !keepOld {
-		k.published = map[string]*ecdsa.PublicKey{}
-		k.order = nil
-	}
-	k.kid, k.signer = kid, signer
-	k.published[kid] = &priv.PublicKey
-	k.order = append(k.order, kid)
+	k.kid, k.signer, k.pub = kid, signer, &priv.PublicKey
 	return nil
 }
 
 func (k *keyring) jwks() jose.JSONWebKeySet {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	var set jose.JSONWebKeySet
-	for _, kid := range k.order {
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.published[kid], KeyID: kid, Algorithm: string(signingAlg), Use: "sig"})
-	}
-	return set
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: k.pub, KeyID: k.kid, Algorithm: string(signingAlg), Use: "sig"}}}
 }
 
 // accessClaims are the JWT claims of an access token beyond the
@@ -111,7 +102,7 @@ func (k *keyring) verify(raw, issuer string, now time.Time) (jwt.Claims, accessC
 	}
 	kid := tok.Headers[0].KeyID
 	k.mu.RLock()
-	pub, ok := k.published[kid]
+	pub, ok := k.pub, kid == k.kid
 	k.mu.RUnlock()
 	if !ok {
 		return claims, extra, &tokenError{"unknown_signing_key", fmt.Sprintf("token is signed with key %q, which is not in /jwks (the signing key was rotated)", kid)}
@@ -125,7 +116,10 @@ func (k *keyring) verify(raw, issuer string, now time.Time) (jwt.Claims, accessC
 	if claims.Expiry == nil {
 		return claims, extra, &tokenError{"malformed_token", "token has no exp claim"}
 	}
-	if now.After(claims.Expiry.Time()) {
+	// RFC 7519 §4.1.4: exp is the time "on or after which the JWT MUST
+	// NOT be accepted", so the token dies at exp itself, as refresh tokens
+	// and sessions do.
+	if !now.Before(claims.Expiry.Time()) {
 		return claims, extra, &tokenError{"token_expired", fmt.Sprintf("token expired at %s (server time %s)", claims.Expiry.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
 	}
 	if claims.NotBefore != nil && now.Before(claims.NotBefore.Time()) {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/internal/authn"
+	"github.com/authchaos/authchaos/internal/config"
 )
 
 // tokenResponse is RFC 6749 §5.1.
@@ -33,7 +35,6 @@ type oauthError struct {
 	description string
 	reason      string
 	hint        string
-	basic       bool // the client authenticated with Basic (every 401 carries a challenge either way)
 }
 
 func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, e oauthError) {
@@ -41,7 +42,7 @@ func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, e oauth
 	// RFC 7235 §3.1 and the contract: every 401 carries a challenge,
 	// whether the client tried Basic, form fields or nothing.
 	if e.status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Basic realm="%s", error="%s"`, s.cfg.Realm, e.code))
+		w.Header().Set("WWW-Authenticate", fault.Challenge{Scheme: "Basic", Realm: s.cfg.Realm, Error: e.code}.Header())
 		if e.hint == "" {
 			e.hint = "authenticate the client once, with HTTP Basic (form-urlencoded client_id:client_secret) or client_id and client_secret form fields, with the id and secret registered for this environment"
 		}
@@ -70,20 +71,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	grant := r.PostForm.Get("grant_type")
 	note.Grant = grant
-	clientID, secret, viaBasic, oerr := clientCredentials(r)
+	c, oerr := s.authenticateClient(r)
 	if oerr != nil {
 		s.writeOAuthError(w, r, *oerr)
-		return
-	}
-	note.Subject = clientID
-	c, ok := s.client(clientID)
-	if !ok || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
-		desc := fmt.Sprintf("client %q is not registered here", clientID)
-		if ok {
-			desc = fmt.Sprintf("client secret for %q is wrong", clientID)
-		}
-		s.writeOAuthError(w, r, oauthError{status: 401, code: "invalid_client", reason: "invalid_client", basic: viaBasic,
-			description: desc, hint: "check that the client id and secret belong to this environment (staging and production have different clients)"})
 		return
 	}
 	scopes := strings.Fields(r.PostForm.Get("scope"))
@@ -164,33 +154,54 @@ func oauthCode(reason string) string {
 	return "invalid_grant"
 }
 
+// authenticateClient checks the client authentication of a token or
+// revocation request (RFC 6749 §2.3.1) and notes the client as subject.
+func (s *Server) authenticateClient(r *http.Request) (config.Client, *oauthError) {
+	id, secret, oerr := clientCredentials(r)
+	if oerr != nil {
+		return config.Client{}, oerr
+	}
+	fault.NoteOf(r).Subject = id
+	c, ok := s.client(id)
+	if !ok || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
+		desc := fmt.Sprintf("client %q is not registered here", id)
+		if ok {
+			desc = fmt.Sprintf("client secret for %q is wrong", id)
+		}
+		return config.Client{}, &oauthError{status: 401, code: "invalid_client", reason: "invalid_client",
+			description: desc, hint: "check that the client id and secret belong to this environment (staging and production have different clients)"}
+	}
+	return c, nil
+}
+
 // clientCredentials reads client authentication from Basic (RFC 6749
 // §2.3.1, form-urlencoded inside) or the form, never both.
-func clientCredentials(r *http.Request) (id, secret string, viaBasic bool, _ *oauthError) {
+func clientCredentials(r *http.Request) (id, secret string, _ *oauthError) {
 	formID, formSecret := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	if h := r.Header.Get("Authorization"); h != "" {
 		cred, err := authn.ParseAuthorization(h)
 		if err != nil || cred.Scheme != authn.Basic {
 			msg := "client authentication must be HTTP Basic or client_id/client_secret form fields"
-			if m, ok := err.(*authn.MalformedError); ok {
+			var m *authn.MalformedError
+			if errors.As(err, &m) {
 				msg = describeMalformed(m)
 			}
-			return "", "", true, &oauthError{status: 401, code: "invalid_client", reason: "malformed_client_auth", description: msg, basic: true}
+			return "", "", &oauthError{status: 401, code: "invalid_client", reason: "malformed_client_auth", description: msg}
 		}
 		if formSecret != "" {
-			return "", "", true, &oauthError{status: 400, code: "invalid_request", reason: "two_client_auth_methods", description: "client authenticated with both Basic and client_secret; use one (RFC 6749 §2.3)"}
+			return "", "", &oauthError{status: 400, code: "invalid_request", reason: "two_client_auth_methods", description: "client authenticated with both Basic and client_secret; use one (RFC 6749 §2.3)"}
 		}
 		id, errID := url.QueryUnescape(cred.User)
 		sec, errSec := url.QueryUnescape(cred.Secret)
 		if errID != nil || errSec != nil {
-			return "", "", true, &oauthError{status: 401, code: "invalid_client", reason: "malformed_client_auth", description: "Basic client credentials are not form-urlencoded (RFC 6749 §2.3.1)", basic: true}
+			return "", "", &oauthError{status: 401, code: "invalid_client", reason: "malformed_client_auth", description: "Basic client credentials are not form-urlencoded (RFC 6749 §2.3.1)"}
 		}
-		return id, sec, true, nil
+		return id, sec, nil
 	}
 	if formID == "" {
-		return "", "", false, &oauthError{status: 401, code: "invalid_client", reason: "missing_client_auth", description: "no client authentication: send HTTP Basic or client_id and client_secret"}
+		return "", "", &oauthError{status: 401, code: "invalid_client", reason: "missing_client_auth", description: "no client authentication: send HTTP Basic or client_id and client_secret"}
 	}
-	return formID, formSecret, false, nil
+	return formID, formSecret, nil
 }
 
 // loginError is a failed primary authentication.
@@ -344,7 +355,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.st
-	name := s.cfg.Users[0].Username
+	var name string
+	if len(s.cfg.Users) > 0 {
+		name = s.cfg.Users[0].Username
+	}
 	if hint := q.Get("login_hint"); st.users[hint] != nil {
 		name = hint
 	}
@@ -352,6 +366,11 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		if ss, ok := st.sessions[ck.Value]; ok && s.clock.Now().Before(ss.expires) {
 			name = ss.user
 		}
+	}
+	if st.users[name] == nil {
+		fault.NoteOf(r).Reason = "no_user"
+		back(url.Values{"error": {"access_denied"}, "error_description": {"no user is configured to approve the request"}})
+		return
 	}
 	code := "code_" + randomHex(16)
 	st.codes[code] = &authCode{client: c.ID, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
@@ -368,13 +387,9 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "bad_form", description: "form body does not parse: " + err.Error()})
 		return
 	}
-	id, secret, viaBasic, oerr := clientCredentials(r)
+	c, oerr := s.authenticateClient(r)
 	if oerr != nil {
 		s.writeOAuthError(w, r, *oerr)
-		return
-	}
-	if c, ok := s.client(id); !ok || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
-		s.writeOAuthError(w, r, oauthError{status: 401, code: "invalid_client", reason: "invalid_client", basic: viaBasic, description: "client authentication failed"})
 		return
 	}
 	token := r.PostForm.Get("token")
@@ -382,23 +397,34 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "missing_token", description: "token is required"})
 		return
 	}
-	now := s.clock.Now()
-	claims, _, verr := s.keys.verify(token, s.issuerFor(r), now)
+	// An ID token names no client and grants nothing: nothing to revoke.
+	claims, extra, verr := s.keys.verify(token, s.issuerFor(r), s.clock.Now())
+	isAccess := verr == nil && extra.ClientID != ""
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.st
-	if rt, ok := st.refresh[token]; ok {
-		// RFC 7009 §2.1: revoking a refresh token ends its grant.
-		for _, other := range st.refresh {
+	rt, isRefresh := s.st.refresh[token]
+	// RFC 7009 §2.1: the server "verifies whether the token was issued to
+	// the client making the revocation request" and refuses it if not;
+	// otherwise one client could end another's grants.
+	if (isRefresh && rt.client != c.ID) || (isAccess && extra.ClientID != c.ID) {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "unauthorized_client", reason: "token_client_mismatch",
+			description: fmt.Sprintf("the token was not issued to client %q, so it may not revoke it", c.ID),
+			hint:        "revoke a token with the client that obtained it"})
+		return
+	}
+	switch {
+	case isRefresh:
+		// Revoking a refresh token ends its grant.
+		for _, other := range s.st.refresh {
 			if other.family == rt.family {
 				other.revoked = true
 			}
 		}
-	} else if verr == nil {
-		if rec, ok := st.access[claims.ID]; ok {
+	case isAccess:
+		if rec, ok := s.tokens[claims.ID]; ok {
 			rec.revoked = true
 		} else {
-			st.access[claims.ID] = &accessRecord{user: claims.Subject, revoked: true}
+			s.tokens[claims.ID] = &accessRecord{user: claims.Subject, revoked: true}
 		}
 	}
 	w.WriteHeader(http.StatusOK)
@@ -431,6 +457,5 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-cache")
 	fault.WriteJSON(w, http.StatusOK, s.keys.jwks())
 }

@@ -33,8 +33,9 @@ func (s *Server) routes() http.Handler {
 		s.mu.Unlock()
 		h.ServeHTTP(w, r)
 	}))
-	admin := http.NewServeMux()
-	s.adminRoutes(admin)
+	mux := http.NewServeMux()
+	s.adminRoutes(mux)
+	admin := sameOrigin(mux)
 	metrics := s.metrics.handler()
 	// Plain prefix checks, not a ServeMux: a ServeMux would "clean" a
 	// path like /api//items with a redirect before the scenario's edges
@@ -66,15 +67,18 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 // there is what the client chose to send.
 func (s *Server) serveOtherOrigin(w http.ResponseWriter, r *http.Request) {
 	note := fault.NoteOf(r)
+	leaked := note.Scheme != authn.None
 	if strings.HasPrefix(r.URL.Path, "/portal") {
 		fault.Respond(w, r, http.StatusOK, "captive_portal_page", "text/html; charset=utf-8", portalPage)
-		return
+	} else {
+		fault.WriteJSON(w, http.StatusOK, map[string]any{"origin": "other", "host": r.Host, "path": r.URL.Path,
+			"items": items, "received_credential": leaked})
 	}
-	if note.Scheme != authn.None {
+	// Whatever the page, a credential that arrives here went where it
+	// should never go: the leak is what the journal must say.
+	if leaked {
 		note.Reason = "credential_leaked"
 	}
-	fault.WriteJSON(w, http.StatusOK, map[string]any{"origin": "other", "host": r.Host, "path": r.URL.Path,
-		"items": items, "received_credential": note.Scheme != authn.None})
 }
 
 // portalPage is what a hotel Wi-Fi shows instead of the internet.

@@ -40,18 +40,19 @@ type Server struct {
 	keys     *keyring
 	issuer   string // fixed issuer, or "" to derive it from the request
 
-	mu    sync.Mutex
-	st    *state
-	name  string // active scenario ids, joined by "+"
-	mux   http.Handler
-	app   http.Handler
-	done  chan struct{} // closed by Close: ends live streams
-	once  sync.Once
-	alt   http.Handler
-	lns   []net.Listener
-	srvs  []*http.Server
-	url   string
-	alURL string
+	mu     sync.Mutex
+	st     *state
+	tokens map[string]*accessRecord // access tokens issued, by jti; survives activations like keys
+	name   string                   // active scenario ids, joined by "+"
+	mux    http.Handler
+	app    http.Handler
+	done   chan struct{} // closed by Close: ends live streams
+	once   sync.Once
+	alt    http.Handler
+	lns    []net.Listener
+	srvs   []*http.Server
+	url    string
+	alURL  string
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -77,7 +78,7 @@ func WithIssuer(iss string) Option { return func(s *Server) { s.issuer = strings
 
 // New builds a Server with scenarios from the config already active.
 func New(opts ...Option) (*Server, error) {
-	s := &Server{done: make(chan struct{})}
+	s := &Server{done: make(chan struct{}), tokens: map[string]*accessRecord{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -268,6 +269,11 @@ func (s *Server) activeName() string {
 // Activate resets the server's state and installs the given scenarios in
 // order, params[i] applying to ids[i]. No ids means a healthy server. On
 // error the previous state stays in place.
+//
+// Sessions, refresh tokens, codes, lock-outs and triggers start afresh.
+// What the issuer knows about the JWTs it signed does not: the signing key
+// and the access-token revocations survive, so a revoked token never
+// comes back and a scenario's revocations reach tokens issued before it.
 func (s *Server) Activate(ids []string, params ...map[string]string) error {
 	st := s.newState()
 	env := &env{s: s, st: st}
@@ -304,10 +310,7 @@ func (s *Server) Activate(ids []string, params ...map[string]string) error {
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	ids := append([]string(nil), s.st.active...)
-	var params []map[string]string
-	for _, p := range s.st.params {
-		params = append(params, p)
-	}
+	params := append([]map[string]string(nil), s.st.params...)
 	s.mu.Unlock()
 	s.journal.Clear()
 	s.clock.Reset()

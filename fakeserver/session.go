@@ -34,9 +34,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	st := s.st
 	u, lerr := s.checkPasswordLocked(st, req.Username, req.Password, req.OTP)
 	now := s.clock.Now()
-	if lerr == nil && st.knobs.SessionLimit > 0 && st.liveSessions(u.name, now) >= st.knobs.SessionLimit {
-		lerr = &loginError{"device_limit", fmt.Sprintf("%s already has %d active sessions (limit %d)", u.name, st.liveSessions(u.name, now), st.knobs.SessionLimit),
-			"sign out on another device, or end old sessions, then log in again"}
+	if limit := st.knobs.SessionLimit; lerr == nil && limit > 0 {
+		if live := st.liveSessions(u.name, now); live >= limit {
+			lerr = &loginError{"device_limit", fmt.Sprintf("%s already has %d active sessions (limit %d)", u.name, live, limit),
+				"sign out on another device, or end old sessions, then log in again"}
+		}
 	}
 	if lerr != nil {
 		knobs := st.knobs

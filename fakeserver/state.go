@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -31,7 +32,6 @@ type state struct {
 	apiKeys  map[string]*apiKey
 	sessions map[string]*session
 	refresh  map[string]*refreshToken
-	access   map[string]*accessRecord // by jti
 	codes    map[string]*authCode
 }
 
@@ -64,9 +64,11 @@ type refreshToken struct {
 	revoked      bool
 }
 
+// accessRecord is what the server remembers of an access token it
+// issued. Records live in Server.tokens, not in state: a JWT outlives a
+// scenario switch (the signing key does too), so its revocation must.
 type accessRecord struct {
 	user    string
-	expires time.Time
 	revoked bool
 }
 
@@ -77,10 +79,10 @@ type authCode struct {
 	expires                   time.Time
 }
 
+// trigger is an action due after some more successful protected calls.
 type trigger struct {
 	remaining int
 	action    fault.Action
-	fn        func()
 }
 
 func (s *Server) newState() *state {
@@ -90,7 +92,6 @@ func (s *Server) newState() *state {
 		apiKeys:  map[string]*apiKey{},
 		sessions: map[string]*session{},
 		refresh:  map[string]*refreshToken{},
-		access:   map[string]*accessRecord{},
 		codes:    map[string]*authCode{},
 	}
 	for _, u := range s.cfg.Users {
@@ -157,7 +158,7 @@ func grantScopes(requested []string, allowed ...[]string) []string {
 	return out
 }
 
-// issue mints an access token (and a refresh token when family is not
+// issueLocked mints an access token (and a refresh token when family is not
 // "-"). Callers hold s.mu.
 func (s *Server) issueLocked(st *state, issuer, subject, client string, scopes []string, family string, idToken bool) (tokenResponse, error) {
 	now := s.clock.Now()
@@ -175,7 +176,7 @@ func (s *Server) issueLocked(st *state, issuer, subject, client string, scopes [
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	st.access[jti] = &accessRecord{user: subject, expires: now.Add(lt.access)}
+	s.tokens[jti] = &accessRecord{user: subject}
 	resp := tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(lt.access / time.Second), Scope: strings.Join(scopes, " ")}
 	if family != "-" {
 		if family == "" {
@@ -196,35 +197,28 @@ func (s *Server) issueLocked(st *state, issuer, subject, client string, scopes [
 }
 
 // countSuccess runs the triggers due after one more successful protected
-// call. Callers hold s.mu.
-func (st *state) countSuccess() {
-	for _, t := range st.triggers {
+// call, under s.mu as every change to the state is.
+func (s *Server) countSuccess() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := &env{s: s, st: s.st}
+	for _, t := range e.st.triggers {
 		if t.remaining <= 0 {
 			continue
 		}
 		t.remaining--
 		if t.remaining == 0 {
-			t.fn()
+			_ = e.doLocked(t.action, "")
 		}
 	}
 }
 
-// revokeUser kills a user's sessions and refresh tokens, as a password
-// change does. Callers hold s.mu.
-func (st *state) revokeUser(name string) {
-	for id, ss := range st.sessions {
-		if ss.user == name {
-			delete(st.sessions, id)
-		}
-	}
-	for _, rt := range st.refresh {
-		if rt.user == name {
-			rt.revoked = true
-		}
-	}
-	for _, a := range st.access {
-		if a.user == name {
-			a.revoked = true
+// revokeAccessLocked revokes the access tokens issued to user, or all of
+// them for "". Callers hold s.mu.
+func (s *Server) revokeAccessLocked(user string) {
+	for _, rec := range s.tokens {
+		if user == "" || rec.user == user {
+			rec.revoked = true
 		}
 	}
 }
@@ -270,12 +264,22 @@ func (e *env) Use(edge fault.Edge)    { e.st.edges = append(e.st.edges, edge) }
 func (e *env) Origins() fault.Origins { return e.s.Origins() }
 func (e *env) Fixture(name, v string) { e.st.fixtures[name] = v }
 func (e *env) After(n int, a fault.Action) {
-	st := e.st
 	if n <= 0 { // "after no calls" means at once
-		_ = e.doLocked(st, a, "")
+		_ = e.Do(a, "")
 		return
 	}
-	e.st.triggers = append(e.st.triggers, &trigger{remaining: n, action: a, fn: func() { _ = e.doLocked(st, a, "") }})
+	e.st.triggers = append(e.st.triggers, &trigger{remaining: n, action: a})
+}
+
+func (e *env) Account() fault.Account {
+	a := fault.Account{Realm: e.s.cfg.Realm}
+	if len(e.s.cfg.Users) > 0 {
+		a.User = e.s.cfg.Users[0].Username
+	}
+	if len(e.s.cfg.APIKeys) > 0 {
+		a.APIKey = e.s.cfg.APIKeys[0].Key
+	}
+	return a
 }
 
 func (e *env) Mint(name string, scopes []string) (string, string, error) {
@@ -284,6 +288,9 @@ func (e *env) Mint(name string, scopes []string) (string, string, error) {
 	u, ok := e.st.users[name]
 	if !ok {
 		return "", "", fmt.Errorf("no user %q", name)
+	}
+	if len(e.s.cfg.Clients) == 0 {
+		return "", "", errors.New("no OAuth client is configured to issue tokens to")
 	}
 	c := e.s.cfg.Clients[0]
 	issuer := e.s.issuer
@@ -316,18 +323,15 @@ func (e *env) Client() fault.Client {
 func (e *env) Do(a fault.Action, arg string) error {
 	e.s.mu.Lock()
 	defer e.s.mu.Unlock()
-	return e.doLocked(e.st, a, arg)
+	return e.doLocked(a, arg)
 }
 
 // doLocked performs an action with s.mu held (triggers run under it).
-func (e *env) doLocked(st *state, a fault.Action, arg string) error {
+func (e *env) doLocked(a fault.Action, arg string) error {
+	st := e.st
 	switch a {
 	case fault.RevokeAccessTokens:
-		for _, rec := range st.access {
-			if arg == "" || rec.user == arg {
-				rec.revoked = true
-			}
-		}
+		e.s.revokeAccessLocked(arg)
 	case fault.RevokeAPIKey:
 		found := false
 		for k, rec := range st.apiKeys {
@@ -339,18 +343,29 @@ func (e *env) doLocked(st *state, a fault.Action, arg string) error {
 			return fmt.Errorf("no API key %q", arg)
 		}
 	case fault.RotateSigningKey:
-		return e.s.keys.rotate(false)
+		return e.s.keys.rotate()
 	case fault.ChangePassword:
 		name := arg
 		if name == "" {
-			name = e.s.cfg.Users[0].Username
+			name = e.Account().User
 		}
 		u, ok := st.users[name]
 		if !ok {
 			return fmt.Errorf("no user %q", name)
 		}
 		u.password = "changed-" + randomHex(6)
-		st.revokeUser(name)
+		// A password change ends everything the old password got.
+		for id, ss := range st.sessions {
+			if ss.user == name {
+				delete(st.sessions, id)
+			}
+		}
+		for _, rt := range st.refresh {
+			if rt.user == name {
+				rt.revoked = true
+			}
+		}
+		e.s.revokeAccessLocked(name)
 	case fault.ExpireRefreshToken:
 		now := e.s.clock.Now()
 		for _, rt := range st.refresh {

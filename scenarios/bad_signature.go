@@ -10,7 +10,7 @@ func init() {
 		Recovery: Refresh,
 		Summary:  "after `after` successful API calls the signing key rotates and the old `kid` leaves `/jwks`; tokens signed with it get 401 `invalid_token`, reason `unknown_signing_key`",
 		Explain: Explain{
-			Symptom:   "Every token issued before a certain moment gets 401 with `WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token is signed with key \\\"...\\\", which is not in /jwks\"`, while exp is still in the future. Tokens issued afterwards work.",
+			Symptom:   "Every token issued before a certain moment gets 401 with `WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token is signed with key '...', which is not in /jwks\"`, while exp is still in the future. Tokens issued afterwards work.",
 			Cause:     "The issuer rotated its signing key (scheduled rotation, a compromised key, a redeploy that generated a new key, a staging key pasted into production) and stopped publishing the old one, so nothing signed with it verifies any more.",
 			UserFix:   "Treat it as any invalid_token: get a new access token once (refresh grant), retry once, give up with an error if that fails. If you verify tokens yourself, refetch /jwks when you meet an unknown kid instead of caching it forever.",
 			OwnerFix:  "Rotate with overlap: publish the new key before signing with it, keep the old one in JWKS until every token it signed has expired, and say 'unknown signing key' or 'bad signature' in error_description. Never share keys across environments.",

@@ -49,10 +49,17 @@ func init() {
 					w.Header().Set("Cache-Control", "no-store")
 					fault.NoteOf(r).Origin = "portal"
 					if mode == "redirect" {
+						portalHost := env.Origins().CrossHost
+						if portalHost == "" && r.URL.Path == "/portal" {
+							// No second origin (the handler runs without
+							// Start, inside httptest): the portal page is
+							// on this host, or the redirect would loop.
+							fault.Respond(w, r, http.StatusOK, "captive_portal_page", "text/html; charset=utf-8", guestWiFiPage)
+							return
+						}
 						fault.NoteOf(r).Reason = "captive_portal_redirect"
 						orig := "http://" + r.Host + r.URL.RequestURI()
-						portal := env.Origins().CrossHost + "/portal?continue=" + url.QueryEscape(orig)
-						http.Redirect(w, r, portal, http.StatusFound)
+						http.Redirect(w, r, portalHost+"/portal?continue="+url.QueryEscape(orig), http.StatusFound)
 						return
 					}
 					w.Header().Set("Retry-After", retryAfter(left))

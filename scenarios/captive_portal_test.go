@@ -3,12 +3,16 @@ package scenarios_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/internal/clock"
 )
 
 var _ = Describe("captive-portal", func() {
@@ -69,6 +73,37 @@ var _ = Describe("captive-portal", func() {
 		Expect(strings.ToLower(string(body))).To(ContainSubstring("accept the terms"))
 		Expect(h.last()).To(And(HaveField("Origin", "other-origin"), HaveField("Path", "/portal"),
 			HaveField("Reason", "captive_portal_page"), HaveField("Scheme", "none")))
+	})
+
+	It("with mode=redirect journals a credential sent on to the portal's host as a leak", func() {
+		h := start(map[string]string{"mode": "redirect"}, "captive-portal")
+		token := h.clientToken("read")
+		loc := h.bearer("/api/items", token).Status(http.StatusFound).Header("Location").Raw()
+		req, err := http.NewRequest("GET", loc, nil)
+		Expect(err).NotTo(HaveOccurred())
+		req.Header.Set("Authorization", "Bearer "+token) // what a client that copies headers onto every hop does
+		tr := &http.Transport{}
+		defer tr.CloseIdleConnections()
+		resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(h.last()).To(And(HaveField("Origin", "other-origin"), HaveField("Path", "/portal"),
+			HaveField("Reason", "credential_leaked"), HaveField("Scheme", "Bearer")))
+	})
+
+	It("with mode=redirect and no second origin (the server inside httptest) serves the portal on its own host instead of looping", func() {
+		s, err := fakeserver.New(fakeserver.WithClock(clock.Frozen(t0)))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Activate([]string{"captive-portal"}, map[string]string{"mode": "redirect"})).To(Succeed())
+		ts := httptest.NewServer(s)
+		DeferCleanup(ts.Close)
+		resp, err := ts.Client().Get(ts.URL + "/api/items")
+		Expect(err).NotTo(HaveOccurred(), "the redirect must not loop")
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		Expect(resp.Request.URL.Path).To(Equal("/portal"))
+		Expect(string(body)).To(ContainSubstring("accept our terms of use"))
 	})
 
 	It("rejects a mode it does not know", func() {

@@ -24,7 +24,7 @@ func init() {
 			TellApart: "Login works and the next call carries no cookie: cookie-domain-mismatch when Domain names another domain, this when the cookie is Secure on http or SameSite=Strict on a cross-site call. A cookie that arrives and is refused is expired-session or session-network-change.",
 		},
 		Sources: []string{SeedChecklist},
-		Params:  []Param{{Name: "attr", Default: "secure", Help: "secure: Secure cookie, API on plain http; samesite-strict: SameSite=Strict cookie, withheld from calls marked Sec-Fetch-Site: cross-site"}},
+		Params:  []Param{{Name: "attr", Default: "secure", Help: "secure: Secure cookie, API on plain http; samesite-strict: SameSite=Strict cookie, API called from an app on another site, so the cookie is withheld unless a call is marked Sec-Fetch-Site same-origin, same-site or none"}},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()
 			var withheld func(r *http.Request) bool
@@ -33,8 +33,19 @@ func init() {
 				k.CookieSecure = true
 				withheld = func(r *http.Request) bool { return r.TLS == nil }
 			case "samesite-strict":
+				// The app that calls is on another site (app.example.com
+				// calling api.example.net), so every call is cross-site
+				// unless it says otherwise. API clients send no
+				// Sec-Fetch-Site; waiting for "cross-site" would let
+				// this variant never bite.
 				k.CookieSameSite = http.SameSiteStrictMode
-				withheld = func(r *http.Request) bool { return r.Header.Get("Sec-Fetch-Site") == "cross-site" }
+				withheld = func(r *http.Request) bool {
+					switch r.Header.Get("Sec-Fetch-Site") {
+					case "same-origin", "same-site", "none":
+						return false
+					}
+					return true
+				}
 			default:
 				return fmt.Errorf("attr %q is not valid (valid: secure, samesite-strict)", p["attr"])
 			}

@@ -23,10 +23,10 @@ func init() {
 		Sources: []string{SeedChecklist},
 		Params:  []Param{{Name: "limit", Default: "2", Help: "live sessions allowed per user, all already taken by other devices"}},
 		Install: func(env fault.Env, p Params) error {
-			limit := p.Int("limit")
+			limit, user := p.Int("limit"), env.Account().User
 			env.Knobs().SessionLimit = limit
 			for i := range limit {
-				if err := env.OpenSession("alice"); err != nil {
+				if err := env.OpenSession(user); err != nil {
 					return fmt.Errorf("open session %d of %d on another device: %w", i+1, limit, err)
 				}
 			}

@@ -15,20 +15,23 @@ import (
 // endpoint or login), which is what most edges target.
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
 
-// countdown is a mutex-guarded counter edges use to fire a fixed number
-// of times across concurrent requests.
-type countdown struct{ mu sync.Mutex }
+// countdown lets an edge fire a fixed number of times across concurrent
+// requests.
+type countdown struct {
+	mu   sync.Mutex
+	left int
+}
 
-func newLock() *countdown { return &countdown{} }
+func newCountdown(n int) *countdown { return &countdown{left: n} }
 
-// take decrements *n and reports whether it was positive.
-func (c *countdown) take(n *int) bool {
+// take uses up one firing and reports whether one was left.
+func (c *countdown) take() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if *n <= 0 {
+	if c.left <= 0 {
 		return false
 	}
-	*n--
+	c.left--
 	return true
 }
 

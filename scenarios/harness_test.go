@@ -11,6 +11,7 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/internal/clock"
+	"github.com/authchaos/authchaos/internal/config"
 )
 
 // Defaults of the embedded configuration the specs authenticate with.
@@ -35,7 +36,13 @@ type harness struct {
 
 func start(params map[string]string, ids ...string) *harness {
 	GinkgoHelper()
-	s, err := fakeserver.New(fakeserver.WithClock(clock.Frozen(t0)))
+	return startWith(config.Default(), params, ids...)
+}
+
+// startWith is start on another configuration than the built-in one.
+func startWith(cfg *config.File, params map[string]string, ids ...string) *harness {
+	GinkgoHelper()
+	s, err := fakeserver.New(fakeserver.WithConfig(cfg), fakeserver.WithClock(clock.Frozen(t0)))
 	Expect(err).NotTo(HaveOccurred())
 	Expect(s.Start()).To(Succeed())
 	DeferCleanup(s.Close)

@@ -2,15 +2,12 @@ package scenarios
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
 )
-
-// demoAPIKey is the API key of the built-in configuration, which the
-// double-prefix fixture spoils.
-const demoAPIKey = "ak_live_authchaos_demo_key"
 
 func init() {
 	Register(&Scenario{
@@ -30,15 +27,19 @@ func init() {
 		Params: []Param{{Name: "kind", Default: "double-prefix",
 			Help: "what the fixtures hold: double-prefix (api_key already carrying \"ApiKey \"), bad-base64 (access_token whose JWT parts are padded base64), truncated-jwt (access_token cut at 255 characters, no refresh token)"}},
 		Install: func(env fault.Env, p Params) error {
+			account := env.Account()
 			switch p["kind"] {
 			case "double-prefix":
-				env.Fixture("api_key", "ApiKey "+demoAPIKey)
+				if account.APIKey == "" {
+					return errors.New("kind double-prefix spoils the first configured API key, and none is configured")
+				}
+				env.Fixture("api_key", "ApiKey "+account.APIKey)
 				return nil
 			case "bad-base64", "truncated-jwt":
 			default:
 				return fmt.Errorf("kind %q is not valid (valid: double-prefix, bad-base64, truncated-jwt)", p["kind"])
 			}
-			access, _, err := env.Mint("alice", []string{"read"})
+			access, _, err := env.Mint(account.User, []string{"read"})
 			if err != nil {
 				return fmt.Errorf("mint the token to spoil: %w", err)
 			}

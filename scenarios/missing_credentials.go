@@ -23,11 +23,10 @@ func init() {
 		Sources: []string{SeedGuide, SeedCauses, SeedChecklist},
 		Params:  []Param{{Name: "times", Default: "1", Help: "how many API calls lose their credentials"}},
 		Install: func(env fault.Env, p Params) error {
-			left := p.Int("times")
-			mu := newLock()
+			left := newCountdown(p.Int("times"))
 			env.Use(func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if isAPI(r) && mu.take(&left) {
+					if isAPI(r) && left.take() {
 						// As a proxy that drops the header, or a gateway
 						// that loses the cookie: the journal keeps what the
 						// client sent, the app never sees it.

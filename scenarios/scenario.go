@@ -233,7 +233,7 @@ func IDs() []string {
 	return ids
 }
 
-// Get finds a scenario by id.
+// Lookup finds a scenario by id.
 func Lookup(id string) (*Scenario, bool) {
 	mu.RLock()
 	defer mu.RUnlock()

@@ -32,7 +32,7 @@ func init() {
 		Sources: []string{SeedChecklist},
 		Params:  []Param{{Name: "after", Default: "1", Help: "API calls made from the first network before the client moves to another"}},
 		Install: func(env fault.Env, p Params) error {
-			after := p.Int("after")
+			after, realm := p.Int("after"), env.Account().Realm
 			var mu sync.Mutex
 			calls := 0
 			bound := map[string]string{} // session id -> address it logged in from
@@ -74,7 +74,7 @@ func init() {
 						return
 					}
 					fault.Challenge{
-						Scheme: "Session", Realm: "authchaos", Reason: "session_network_changed",
+						Scheme: "Session", Realm: realm, Reason: "session_network_changed",
 						Description: fmt.Sprintf("the session was created from %s and is now used from %s; sessions are bound to the network they were created on", from, now),
 						Hint:        "log in again from this network, then retry once",
 					}.Write(w, r)

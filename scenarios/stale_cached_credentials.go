@@ -23,14 +23,18 @@ func init() {
 		Sources: []string{SeedChecklist, SeedGuide, SeedCauses},
 		Params: []Param{
 			{Name: "kind", Default: "revoked", Help: "why the stored access token is dead: revoked, or rotated-key (signed with a key no longer in /jwks)"},
-			{Name: "user", Default: "alice", Help: "user the stored tokens belong to (the client's configured user)"},
+			{Name: "user", Default: "", Help: "user the stored tokens belong to; empty: the first configured user, whom the suites configure the client as"},
 		},
 		Install: func(env fault.Env, p Params) error {
 			kind := p["kind"]
 			if kind != "revoked" && kind != "rotated-key" {
 				return fmt.Errorf("kind %q is not valid (valid: revoked, rotated-key)", kind)
 			}
-			access, refresh, err := env.Mint(p["user"], []string{"read"})
+			user := p["user"]
+			if user == "" {
+				user = env.Account().User
+			}
+			access, refresh, err := env.Mint(user, []string{"read"})
 			if err != nil {
 				return fmt.Errorf("mint the stored tokens: %w", err)
 			}

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -170,7 +169,7 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 	if client == nil {
 		return fail("the factory returned neither a client nor an error for auth %q", target.Auth)
 	}
-	steps, runErr := runWorkload(ctx, srv, sc, client, o.CallTimeout)
+	steps, runErr := RunWorkload(ctx, srv, sc, client, o.CallTimeout)
 	closeErr := client.Close()
 	res.Journal = srv.Journal().Entries(0)
 	for _, st := range steps {
@@ -275,9 +274,13 @@ func BuildTarget(srv *fakeserver.Server, sc *scenarios.Scenario) adapter.Target 
 	return t
 }
 
-// runWorkload performs the scenario's steps and records each call step
-// with the journal entries it caused.
-func runWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scenario, client adapter.Client, timeout time.Duration) ([]StepRecord, error) {
+// RunWorkload drives client through sc's workload on srv (calls, clock
+// moves, operator actions) and records each call step with the journal
+// entries it caused, ready for Judge. No call waits past timeout. It is
+// what RunScenario does between building the client and judging it, for
+// tests that need the server in hand (to give the client a sleep that
+// moves the server's clock, say).
+func RunWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scenario, client adapter.Client, timeout time.Duration) ([]StepRecord, error) {
 	var steps []StepRecord
 	afterFault := false
 	fixtures := srv.Fixtures()
@@ -323,7 +326,6 @@ func runWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scen
 			afterFault = false
 		}
 	}
-	sort.SliceStable(steps, func(a, b int) bool { return steps[a].Index < steps[b].Index })
 	return steps, nil
 }
 

@@ -3,6 +3,8 @@ package suites
 import (
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +28,7 @@ func Judge(sc *scenarios.Scenario, steps []StepRecord) []string {
 	last := steps[len(steps)-1]
 	for _, st := range steps[:len(steps)-1] {
 		for _, r := range st.Results {
-			if r.Status < 200 || r.Status > 299 {
+			if !succeeded(r) {
 				f.add("call %d (%s) should have succeeded but ended with %s", st.Index+1, describeCall(st.Call), describeResult(r))
 			}
 		}
@@ -34,13 +36,14 @@ func Judge(sc *scenarios.Scenario, steps []StepRecord) []string {
 	want := sc.Workload.Expect.Status
 	for _, r := range last.Results {
 		switch {
-		case want >= 200 && want <= 299 && (r.Status < 200 || r.Status > 299):
+		case want >= 200 && want <= 299 && !succeeded(r):
 			f.add("the last call (%s) ended with %s; a client that recovers (%s) ends with %d", describeCall(last.Call), describeResult(r), sc.Recovery, want)
 		case (want < 200 || want > 299) && r.Status != want:
 			f.add("the last call (%s) ended with %s; expected it to give up reporting status %d", describeCall(last.Call), describeResult(r), want)
 		}
 	}
 	for _, st := range steps {
+		checkNotTheAPI(&f, st)
 		checkLoops(&f, st)
 	}
 	switch sc.Recovery {
@@ -72,6 +75,29 @@ func (f *findings) add(format string, args ...any) {
 		}
 	}
 	f.list = append(f.list, msg)
+}
+
+// checkNotTheAPI flags a call that reported success with a page instead
+// of the API's answer. The API answers JSON, so a 2xx whose body is
+// markup came from whatever stood in its place (a captive portal a
+// redirect led to, a login page, a proxy): the client handed that back as
+// if the API had answered, and whoever called it reads garbage.
+func checkNotTheAPI(f *findings, st StepRecord) {
+	for _, r := range st.Results {
+		if succeeded(r) && strings.HasPrefix(strings.TrimSpace(r.Body), "<") {
+			f.add("call %d (%s) reported status %d with an HTML page (%s), not the API's JSON: something answered in the API's place and the client passed it off as the API's answer", st.Index+1, describeCall(st.Call), r.Status, pageTitle(r.Body))
+		}
+	}
+}
+
+var titleRe = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// pageTitle names a page for a finding: its title, else its start.
+func pageTitle(body string) string {
+	if m := titleRe.FindStringSubmatch(body); m != nil && strings.TrimSpace(m[1]) != "" {
+		return fmt.Sprintf("title %q", clip(m[1], 80))
+	}
+	return fmt.Sprintf("%q", clip(body, 80))
 }
 
 // checkLoops flags more than one retry of an API call per call made, the
@@ -134,12 +160,14 @@ func reasonIs(reason string) func(fakeserver.Entry) bool {
 }
 
 func anyFailed(rs []adapter.Result) bool {
-	for _, r := range rs {
-		if r.Status < 200 || r.Status > 299 {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(rs, func(r adapter.Result) bool { return !succeeded(r) })
+}
+
+// succeeded reports whether a call worked: a 2xx the client did not give
+// up on. A client that reports an error has given up, whatever the
+// status of the last answer it saw.
+func succeeded(r adapter.Result) bool {
+	return r.Status >= 200 && r.Status <= 299 && r.Error == ""
 }
 
 func firstRefusal(es []fakeserver.Entry) string {
@@ -168,9 +196,12 @@ func judgeRelogin(f *findings, steps []StepRecord) {
 		if refusal := firstRefusal(st.Entries); st.AfterFault && anyFailed(st.Results) && len(logins) == 0 && refusal != "" {
 			f.add("never logged in again after the API answered %s in call %d", refusal, st.Index+1)
 		}
-		// A refused call that later succeeds without a login in between
-		// was retried blindly: it worked here only because the fault
-		// cleared, and it would loop against a server that meant it.
+		// A refused credential that later succeeds without a login in
+		// between was retried blindly: it worked here only because the
+		// fault cleared, and it would loop against a server that meant it.
+		// Another credential on the same path is not that: with calls in
+		// flight, one call's login can complete before another call's
+		// refusal is journaled, and that call rightly retries with it.
 		for i, e := range st.Entries {
 			if !IsAPICall(e) || e.Status != 401 {
 				continue
@@ -179,7 +210,7 @@ func judgeRelogin(f *findings, steps []StepRecord) {
 				if IsAuthRequest(next) {
 					break
 				}
-				if IsAPICall(next) && next.Path == e.Path && next.Status < 300 {
+				if IsAPICall(next) && next.Path == e.Path && next.Credential == e.Credential && next.Status < 300 {
 					f.add("retried %s %s with the same credentials after 401 %s (seq %d → %d) instead of logging in again", next.Method, next.Path, e.Reason, e.Seq, next.Seq)
 					break
 				}
@@ -214,8 +245,12 @@ func judgeFailFast(f *findings, sc *scenarios.Scenario, last StepRecord) {
 	if len(refreshes) > len(last.Results) {
 		f.add("refreshed %d times (%s) for a failure a new token cannot fix", len(refreshes), SeqRange(refreshes))
 	}
-	if Count(last.Entries, func(e fakeserver.Entry) bool { return e.Status == http.StatusForbidden }) > 0 && len(Filter(last.Entries, IsAuthRequest)) > 0 {
-		f.add("answered a 403 with a token or login request (%s); 403 means authenticated but not permitted, a new credential will not help", SeqRange(Filter(last.Entries, IsAuthRequest)))
+	if i := slices.IndexFunc(last.Entries, func(e fakeserver.Entry) bool { return e.Status == http.StatusForbidden }); i >= 0 {
+		// Only what came after the 403 answers it; a first login in
+		// the same call does not.
+		if auth := Filter(last.Entries[i+1:], IsAuthRequest); len(auth) > 0 {
+			f.add("answered a 403 with a token or login request (%s); 403 means authenticated but not permitted, a new credential will not help", SeqRange(auth))
+		}
 	}
 }
 
@@ -235,65 +270,74 @@ func judgeBackoff(f *findings, steps []StepRecord) {
 	for _, st := range steps {
 		all = append(all, st.Entries...)
 	}
-	firstFail := -1
-	for i, e := range all {
-		if IsAPICall(e) && e.Status >= 400 {
-			firstFail = i
-			break
-		}
-	}
+	firstFail := slices.IndexFunc(all, func(e fakeserver.Entry) bool { return IsAPICall(e) && e.Status >= 400 })
 	if firstFail < 0 {
 		return
 	}
-	after := all[firstFail+1:]
-	if auth := Filter(after, IsAuthRequest); len(auth) > 0 {
+	if auth := Filter(all[firstFail+1:], IsAuthRequest); len(auth) > 0 {
 		f.add("threw away a good credential: %d token/login request(s) after the %s answer at seq %d (%s); the credential was fine, wait and retry with it", len(auth), all[firstFail].Reason, all[firstFail].Seq, SeqRange(auth))
 	}
-	// Each refusal that said Retry-After must be followed, on the same
-	// path, no sooner than it said.
 	var early []string
-	for i, e := range all {
-		if e.RetryAfter == "" || e.Status < 400 {
-			continue
-		}
-		secs, err := strconv.Atoi(e.RetryAfter)
-		if err != nil {
-			continue
-		}
-		for _, next := range all[i+1:] {
-			if next.Path != e.Path || next.Host != e.Host {
-				continue
-			}
-			if gap := next.At.Sub(e.At); gap+retryAfterSlack < time.Duration(secs)*time.Second {
-				early = append(early, fmt.Sprintf("retried %s %s after %s (seq %d), though seq %d said Retry-After: %s", e.Method, e.Path, gap.Round(time.Millisecond), next.Seq, e.Seq, e.RetryAfter))
-			}
-			break
-		}
+	for _, st := range steps {
+		early = append(early, earlyRetries(st)...)
 	}
 	if len(early) > 0 {
 		f.add("ignored Retry-After %d time(s): first %s", len(early), early[0])
 	}
 }
 
+// earlyRetries finds requests that came back to a host and path sooner
+// than a refusal there said with Retry-After. The journal does not say
+// which call sent a request, so a request is early only when no call
+// could have sent it on time: each of the step's calls makes one first
+// attempt, and each refusal allows one more request, once its
+// Retry-After has passed. With several calls in flight, one call's first
+// attempt that lands after another's refusal is therefore not early.
+// Matching a request to a refusal whose wait is over before spending a
+// first attempt on it finds the fewest early requests there can be.
+func earlyRetries(st StepRecord) []string {
+	type place struct{ host, path string }
+	firsts := map[place]int{}                 // first attempts left
+	waiting := map[place][]fakeserver.Entry{} // answers not yet followed
+	var early []string
+	for _, e := range st.Entries {
+		at := place{e.Host, e.Path}
+		if _, seen := firsts[at]; !seen {
+			firsts[at] = len(st.Results)
+		}
+		q := waiting[at]
+		switch due := slices.IndexFunc(q, func(r fakeserver.Entry) bool { return !e.At.Before(retryDue(r)) }); {
+		case due >= 0:
+			waiting[at] = slices.Delete(q, due, due+1)
+		case firsts[at] > 0:
+			firsts[at]--
+		case len(q) > 0:
+			r := q[0] // the refusal waited on longest: the kindest reading
+			waiting[at] = q[1:]
+			early = append(early, fmt.Sprintf("retried %s %s after %s (seq %d), though seq %d said Retry-After: %s", r.Method, r.Path, e.At.Sub(r.At).Round(time.Millisecond), e.Seq, r.Seq, r.RetryAfter))
+		}
+		if e.Status >= 300 {
+			waiting[at] = append(waiting[at], e)
+		}
+	}
+	return early
+}
+
+// retryDue is when a request may follow answer e: as soon as it came,
+// unless it said Retry-After in seconds.
+func retryDue(e fakeserver.Entry) time.Time {
+	secs, err := strconv.Atoi(e.RetryAfter)
+	if err != nil || e.Status < 400 {
+		return e.At
+	}
+	return e.At.Add(time.Duration(secs)*time.Second - retryAfterSlack)
+}
+
 // judgeSwitchScheme: resends with the scheme the challenge asked for.
 func judgeSwitchScheme(f *findings, steps []StepRecord) {
 	for _, st := range steps {
-		var same []string
-		for i, e := range st.Entries {
-			if e.Reason != "wrong_scheme" {
-				continue
-			}
-			for _, next := range st.Entries[i+1:] {
-				if next.Path == e.Path && IsAPICall(next) {
-					if next.Scheme == e.Scheme {
-						same = append(same, fmt.Sprintf("after a wrong_scheme challenge at seq %d, resent %s %s with %s again (seq %d)", e.Seq, next.Method, next.Path, next.Scheme, next.Seq))
-					}
-					break
-				}
-			}
-		}
-		if len(same) > 0 {
-			f.add("ignored the challenge %d time(s): first %s; read WWW-Authenticate and switch scheme", len(same), same[0])
+		if i := slices.IndexFunc(st.Entries, reasonIs("wrong_scheme")); i >= 0 {
+			checkSchemeResent(f, st, st.Entries[i])
 		}
 		if refreshes := Filter(st.Entries, func(e fakeserver.Entry) bool { return IsTokenRequest(e) && e.Grant == "refresh_token" }); len(refreshes) > 0 && Count(st.Entries, reasonIs("wrong_scheme")) > 0 {
 			f.add("refreshed the token (%s) when the server asked for another scheme; a new token of the wrong kind does not help", SeqRange(refreshes))
@@ -301,33 +345,95 @@ func judgeSwitchScheme(f *findings, steps []StepRecord) {
 	}
 }
 
-// judgeStepUp: asks for a token with the scope the server named.
+// checkSchemeResent flags a scheme sent again after the server refused it
+// with wrong_scheme. Each call in flight may send it once, as its first
+// attempt, before it learns; any more on the same path were resent
+// after the challenge.
+func checkSchemeResent(f *findings, st StepRecord, refused fakeserver.Entry) {
+	same := Filter(st.Entries, func(e fakeserver.Entry) bool {
+		return IsAPICall(e) && e.Path == refused.Path && e.Scheme == refused.Scheme
+	})
+	resent := len(same) - len(st.Results)
+	if resent <= 0 {
+		return
+	}
+	first := same[len(st.Results)]
+	challenge := refused
+	for _, e := range st.Entries {
+		if e.Seq >= first.Seq {
+			break
+		}
+		if e.Reason == "wrong_scheme" && e.Path == refused.Path {
+			challenge = e
+		}
+	}
+	f.add("ignored the challenge %d time(s): first after a wrong_scheme challenge at seq %d, resent %s %s with %s again (seq %d); read WWW-Authenticate and switch scheme", resent, challenge.Seq, first.Method, first.Path, first.Scheme, first.Seq)
+}
+
+// judgeStepUp: after insufficient_scope, a new grant (a refresh cannot
+// widen scope, RFC 6749 §6) that adds scope to what the client held.
 func judgeStepUp(f *findings, steps []StepRecord) {
+	var held []string // scope of the last token granted
 	for _, st := range steps {
+		// One step-up, or one finding, answers every later refusal in
+		// the step: those are calls that were in flight, or the one
+		// retry, whose outcome the call's result shows.
+		refused, judged := false, false
 		for i, e := range st.Entries {
-			if e.Reason != "insufficient_scope" {
+			if IsTokenRequest(e) && e.Status == 200 {
+				if refused && e.Grant != "refresh_token" && widens(e.Scope, held) {
+					judged = true
+				}
+				held = strings.Fields(e.Scope)
 				continue
 			}
-			stepped := false
-			for _, next := range st.Entries[i+1:] {
-				if IsTokenRequest(next) && next.Status == 200 && len(strings.Fields(next.Scope)) > 0 {
-					stepped = true
-					break
-				}
+			if e.Reason != "insufficient_scope" || judged {
+				continue
 			}
-			if !stepped {
-				f.add("did not ask for a token with more scope after insufficient_scope at seq %d", e.Seq)
-			}
-		}
-		if refreshes := Filter(st.Entries, func(e fakeserver.Entry) bool {
-			return IsTokenRequest(e) && e.Grant == "refresh_token" && e.Status == 200
-		}); len(refreshes) > 0 && Count(st.Entries, reasonIs("insufficient_scope")) > 0 && len(st.Entries) > 0 {
-			// A refresh keeps the old scope: harmless only if a new grant followed.
-			if Count(st.Entries, func(e fakeserver.Entry) bool { return IsLogin(e) && e.Status == 200 }) == 0 {
-				f.add("refreshed (%s) after insufficient_scope: a refresh cannot widen scope, ask for a new grant with the scope named", SeqRange(refreshes))
+			refused = true
+			if msg := stepUpMissing(e, st.Entries[i+1:], held); msg != "" {
+				f.add("%s", msg)
+				judged = true
 			}
 		}
 	}
+}
+
+// stepUpMissing says what the client did instead of stepping up after
+// refusal, or "" when it stepped up. A new grant the token endpoint
+// refused counts as asking: the call's result says how that ended.
+func stepUpMissing(refusal fakeserver.Entry, after []fakeserver.Entry, held []string) string {
+	var refreshed, narrow *fakeserver.Entry
+	for _, e := range after {
+		switch {
+		case !IsTokenRequest(e):
+		case e.Grant == "refresh_token":
+			if refreshed == nil {
+				refreshed = &e
+			}
+		case e.Status != 200 || widens(e.Scope, held):
+			return ""
+		case narrow == nil:
+			narrow = &e
+		}
+	}
+	switch {
+	case refreshed != nil:
+		return fmt.Sprintf("refreshed (seq %d) after insufficient_scope at seq %d: a refresh cannot widen scope, ask for a new grant with the scope named", refreshed.Seq, refusal.Seq)
+	case narrow != nil:
+		return fmt.Sprintf("asked for a new token (seq %d) after insufficient_scope at seq %d, but got no more scope than before (%q); ask for the scope the challenge names", narrow.Seq, refusal.Seq, narrow.Scope)
+	}
+	return fmt.Sprintf("did not ask for a token with more scope after insufficient_scope at seq %d", refusal.Seq)
+}
+
+// widens reports whether scope grants something held lacks.
+func widens(scope string, held []string) bool {
+	for _, s := range strings.Fields(scope) {
+		if !slices.Contains(held, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // judgeNoLeak: credentials stay on their origin; same-origin redirects

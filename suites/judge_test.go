@@ -62,6 +62,10 @@ func (e entry) redirectTo(loc string) entry {
 
 func (e entry) scope(s string) entry { e.Scope = s; return e }
 
+// cred sets the credential's fingerprint, for journals where a client
+// holds more than one credential in turn.
+func (e entry) cred(fp string) entry { e.Credential = fp; return e }
+
 func times(n int, e entry) []entry {
 	out := make([]entry, n)
 	for i := range out {
@@ -272,6 +276,14 @@ var _ = Describe("Judge", func() {
 		Entry("relogin: retries with the same cookie", "expired-session",
 			expiredSession(ok(1), api("/api/me", "Cookie", 401, "session_expired"), api("/api/me", "Cookie", 200, "")),
 			[]string{"retried GET /api/me with the same credentials after 401 session_expired (seq 3 → 4) instead of logging in again"}),
+		Entry("relogin: a call in flight retries with the session another call's login got", "expired-session",
+			expiredSession(ok(2),
+				api("/api/me", "Cookie", 401, "session_expired").cred("sha256:old"), // seq 3: call A
+				loginReq(200, ""), // seq 4: A logs in again
+				api("/api/me", "Cookie", 401, "session_expired").cred("sha256:old"), // seq 5: call B, sent before the login
+				api("/api/me", "Cookie", 200, "").cred("sha256:new"),                // seq 6: A's retry
+				api("/api/me", "Cookie", 200, "").cred("sha256:new")),               // seq 7: B's retry, with A's session
+			nil),
 		Entry("relogin: logs in four times for one expiry", "expired-session",
 			expiredSession(ok(1), cat(
 				times(1, api("/api/me", "Cookie", 401, "session_expired")),
@@ -329,6 +341,10 @@ var _ = Describe("Judge", func() {
 		Entry("fail-fast: 403 reported as it is", "forbidden-not-unauthorized",
 			withToken("password", failed(403, "forbidden (403): insufficient_role"), api("/api/items", "Bearer", 403, "insufficient_role")),
 			nil),
+		Entry("fail-fast: the first login in the call that meets the 403 does not answer it", "forbidden-not-unauthorized",
+			journal(call("/api/items", failed(403, "forbidden (403): insufficient_role"),
+				tokenReq("password", 200, ""), api("/api/items", "Bearer", 403, "insufficient_role"))),
+			nil),
 		Entry("fail-fast: refresh on 403", "forbidden-not-unauthorized",
 			withToken("password", failed(403, "forbidden (403): insufficient_role"),
 				api("/api/items", "Bearer", 403, "insufficient_role"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 403, "insufficient_role")),
@@ -363,6 +379,39 @@ var _ = Describe("Judge", func() {
 				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),
 				api("/api/items", "Bearer", 200, "").at(14*time.Millisecond))),
 			[]string{"ignored Retry-After 1 time(s): first retried GET /api/items after 12ms (seq 3), though seq 2 said Retry-After: 1"}),
+		Entry("backoff: calls in flight, each refused and each waiting its own Retry-After, are not early", "waf-block",
+			journal(call("/api/items", ok(3), cat(
+				times(1, tokenReq("client_credentials", 200, "")),
+				[]entry{
+					api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2 * time.Millisecond),
+					api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(3 * time.Millisecond),
+					api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(4 * time.Millisecond),
+					api("/api/items", "Bearer", 200, "").at(1002 * time.Millisecond),
+					api("/api/items", "Bearer", 200, "").at(1003 * time.Millisecond),
+					api("/api/items", "Bearer", 200, "").at(1004 * time.Millisecond),
+				})...)),
+			nil),
+		Entry("backoff: a late first attempt is not a retry, but one call retrying at once is", "waf-block",
+			journal(call("/api/items", ok(2),
+				tokenReq("client_credentials", 200, ""),
+				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),  // seq 2: call A
+				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(3*time.Millisecond),  // seq 3: call B's first attempt
+				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(10*time.Millisecond), // seq 4: A or B again, too soon
+				api("/api/items", "Bearer", 200, "").at(1010*time.Millisecond),
+				api("/api/items", "Bearer", 200, "").at(1011*time.Millisecond))),
+			[]string{"ignored Retry-After 1 time(s): first retried GET /api/items after 8ms (seq 4), though seq 2 said Retry-After: 1"}),
+		Entry("backoff: a portal page handed back as the API's answer", "captive-portal",
+			journal(call("/api/items", []adapter.Result{{Status: 200, Body: "<!DOCTYPE html>\n<html><head><title>Welcome to Hotel Guest Wi-Fi</title></head><body>accept the terms</body></html>"}},
+				tokenReq("client_credentials", 200, ""),
+				api("/api/items", "Bearer", 302, "captive_portal_redirect").edge("portal", ""),
+				otherOrigin(crossHost, "/portal", "none"))),
+			[]string{`call 1 (GET /api/items) reported status 200 with an HTML page (title "Welcome to Hotel Guest Wi-Fi"), not the API's JSON: something answered in the API's place and the client passed it off as the API's answer`}),
+		Entry("backoff: a call that gave up is no success, whatever status it saw last", "captive-portal",
+			journal(call("/api/items", []adapter.Result{{Status: 200, Body: "<html><title>Hotel Wi-Fi</title></html>", Error: "not the API's answer: a portal page"}},
+				tokenReq("client_credentials", 200, ""),
+				api("/api/items", "Bearer", 302, "captive_portal_redirect").edge("portal", ""),
+				otherOrigin(crossHost, "/portal", "none"))),
+			[]string{`the last call (GET /api/items) ended with status 200, error "not the API's answer: a portal page"; a client that recovers (backoff) ends with 200`}),
 		Entry("backoff: throws the token away on an edge 401", "waf-block",
 			journal(call("/api/items", ok(1),
 				tokenReq("client_credentials", 200, ""),
@@ -374,6 +423,11 @@ var _ = Describe("Judge", func() {
 		// switch-scheme
 		Entry("switch-scheme: resends with the scheme the challenge asked for", "wrong-scheme",
 			withToken("client_credentials", ok(1), api("/api/items", "Bearer", 401, "wrong_scheme"), api("/api/items", "ApiKey", 200, "")),
+			nil),
+		Entry("switch-scheme: a call in flight that sent the old scheme before the challenge came back", "wrong-scheme",
+			withToken("client_credentials", ok(2),
+				api("/api/items", "Bearer", 401, "wrong_scheme"), api("/api/items", "Bearer", 401, "wrong_scheme"),
+				api("/api/items", "ApiKey", 200, ""), api("/api/items", "ApiKey", 200, "")),
 			nil),
 		Entry("switch-scheme: resends the same scheme", "wrong-scheme",
 			withToken("client_credentials", failed(401, "unauthorized"),
@@ -403,9 +457,28 @@ var _ = Describe("Judge", func() {
 				api("/api/items", "Bearer", 403, "insufficient_scope"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 403, "insufficient_scope")),
 			[]string{
 				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
-				"did not ask for a token with more scope after insufficient_scope at seq 5",
-				"refreshed (seq 4) after insufficient_scope: a refresh cannot widen scope, ask for a new grant with the scope named",
+				"refreshed (seq 4) after insufficient_scope at seq 3: a refresh cannot widen scope, ask for a new grant with the scope named",
 			}),
+		Entry("step-up: a new grant for the same scope is not a step-up", "scope-mismatch",
+			withToken("password", failed(403, "insufficient_scope"),
+				api("/api/items", "Bearer", 403, "insufficient_scope"), tokenReq("password", 200, "").scope("read"), api("/api/items", "Bearer", 403, "insufficient_scope")),
+			[]string{
+				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
+				`asked for a new token (seq 4) after insufficient_scope at seq 3, but got no more scope than before ("read"); ask for the scope the challenge names`,
+			}),
+		Entry("step-up: the first grant of a call is not a step-up for a refusal after it", "scope-mismatch",
+			journal(call("/api/items", failed(403, "insufficient_scope"),
+				tokenReq("password", 200, "").scope("read"), api("/api/items", "Bearer", 403, "insufficient_scope"))),
+			[]string{
+				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
+				"did not ask for a token with more scope after insufficient_scope at seq 2",
+			}),
+		Entry("step-up: calls in flight share one step-up", "scope-mismatch",
+			withToken("password", ok(2),
+				api("/api/items", "Bearer", 403, "insufficient_scope"), api("/api/items", "Bearer", 403, "insufficient_scope"),
+				tokenReq("password", 200, "").scope("read write"),
+				api("/api/items", "Bearer", 200, ""), api("/api/items", "Bearer", 200, "")),
+			nil),
 
 		// no-leak
 		Entry("no-leak: keeps the token on its origin, follows the same-origin redirect with it", "redirect-strips-auth",

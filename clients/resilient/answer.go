@@ -91,8 +91,8 @@ func (a *api) inspect(resp *http.Response) *answer {
 		ans.sameOrigin = originOf(req.URL) == a.origin
 		ans.sent, ans.sentValue = sentCredential(req)
 	}
-	if resp.StatusCode < 400 {
-		return ans
+	if resp.StatusCode < 400 && ans.sameOrigin {
+		return ans // the API's own answer; a success elsewhere may be a portal's page
 	}
 	ans.body = buffer(resp)
 	ans.challenges = parseChallenges(resp.Header.Values("WWW-Authenticate"))
@@ -141,12 +141,15 @@ func (ans *answer) challengeFor(scheme string) (challenge, bool) {
 
 // fromEdge reports whether something in front of the API answered for it:
 // a WAF or portal (HTML, no challenge), a firewall (text, no challenge), a
-// limiter (Retry-After, 429, 503) or a stale backend (a challenge for our
+// limiter (Retry-After, 429, 503), a stale backend (a challenge for our
 // scheme from a realm that is not the API's, or one not known to be the
-// API's that says Retry-After). The credential is not what failed.
+// API's that says Retry-After), or a page on another origin a redirect
+// led to. The credential is not what failed.
 func (ans *answer) fromEdge() bool {
 	if !ans.sameOrigin {
-		return false
+		// A page where the API's JSON should be, on the host a redirect
+		// led to: a captive portal or a proxy's sign-in.
+		return ans.status < 300 && !ans.json
 	}
 	switch ans.status {
 	case http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable:
@@ -189,14 +192,12 @@ func (ans *answer) cause() string {
 func (ans *answer) describe() string {
 	words := statusWords(ans.status)
 	switch {
+	case !ans.sameOrigin && ans.fromEdge() && ans.url != nil:
+		return joinNonEmpty(": ", fmt.Sprintf("not the API's answer: %s %d from %s, where a redirect led (a captive portal or a proxy in the way; credentials go only to %s)", pageKind(ans.body), ans.status, originOf(ans.url), ans.apiOrigin), firstLine(ans.body))
 	case !ans.sameOrigin && ans.url != nil:
 		return joinNonEmpty(": ", fmt.Sprintf("%s from %s, another origin (credentials go only to %s)", words, originOf(ans.url), ans.apiOrigin), ans.cause())
 	case ans.fromEdge() && !ans.json:
-		kind := "text"
-		if bytes.Contains(bytes.ToLower(ans.body), []byte("<html")) {
-			kind = "HTML"
-		}
-		msg := fmt.Sprintf("blocked by an edge: %s %d", kind, ans.status)
+		msg := fmt.Sprintf("blocked by an edge: %s %d", pageKind(ans.body), ans.status)
 		if who := firstOf(ans.header.Get("X-Blocked-By"), ans.header.Get("Server")); who != "" {
 			msg += " from " + who
 		}
@@ -217,6 +218,14 @@ func (ans *answer) describe() string {
 		return joinNonEmpty(": ", words, firstLine(ans.body))
 	}
 	return joinNonEmpty(": ", words, firstOf(ans.cause(), http.StatusText(ans.status)))
+}
+
+// pageKind names what a body that is not JSON is, for messages.
+func pageKind(body []byte) string {
+	if bytes.Contains(bytes.ToLower(body), []byte("<html")) {
+		return "HTML"
+	}
+	return "text"
 }
 
 func statusWords(status int) string {

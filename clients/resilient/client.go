@@ -7,6 +7,7 @@
 //
 //	backoff  an edge (WAF, firewall, portal, rate limiter, stale backend)
 //	         answered: keep the credential, wait as Retry-After says, retry
+//	  (an http.Client follows redirects here; the layers below see each hop)
 //	scheme   the API asks for another scheme: resend once with it, or
 //	         fail naming it
 //	step-up  403 insufficient_scope: get a token with the named scope, retry
@@ -14,12 +15,13 @@
 //	         for all calls that failed with it), retry once
 //	auth     attach the credential, only to the API's own origin
 //
-// and the http.Client around them follows redirects, which every layer then
-// sees hop by hop. A call makes at most one recovery retry (a renewal, a
-// step-up or a scheme switch) however the layers combine, plus back-off's
-// bounded waits, and every error it returns names the cause: a reason, an
-// error code, a scheme and realm, a cookie attribute, or what answered
-// instead of the API. Options.Bugs switches on one known client bug at a time,
+// Back-off sits above the redirects because it judges where a call ended:
+// a captive portal may redirect to its own host and answer a page there.
+// A call makes at most one recovery retry (a renewal, a step-up or a
+// scheme switch) however the layers combine, plus back-off's bounded
+// waits, and every error it returns names the cause: a reason, an error
+// code, a scheme and realm, a cookie attribute, or what answered instead
+// of the API. Options.Bugs switches on one known client bug at a time,
 // each a one-line change in the layer it breaks, so the suites can prove
 // they catch it.
 package resilient
@@ -76,7 +78,7 @@ func WithRealm(realm string) Option { return func(o *Options) { o.Realm = realm 
 type Client struct {
 	base  string
 	api   *api
-	http  *http.Client
+	call  http.RoundTripper // the layers, outermost first
 	close func()
 }
 
@@ -106,17 +108,17 @@ func New(t adapter.Target, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 
-	var rt http.RoundTripper = tr
-	rt = &authLayer{next: rt, api: a, creds: creds, bugs: o.Bugs}
-	rt = &refreshLayer{next: rt, api: a, creds: creds, bugs: o.Bugs}
-	rt = &stepUpLayer{next: rt, api: a, creds: creds}
-	rt = &schemeLayer{next: rt, api: a, creds: creds}
-	rt = &backoffLayer{next: rt, api: a, sleep: o.Sleep, bugs: o.Bugs}
+	var hop http.RoundTripper = tr
+	hop = &authLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
+	hop = &refreshLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
+	hop = &stepUpLayer{next: hop, api: a, creds: creds}
+	hop = &schemeLayer{next: hop, api: a, creds: creds}
+	redirects := &http.Client{Transport: hop, CheckRedirect: redirectPolicy(a.origin)}
 
 	c := &Client{
 		base:  strings.TrimRight(t.BaseURL, "/"),
 		api:   a,
-		http:  &http.Client{Transport: rt, CheckRedirect: redirectPolicy(a.origin)},
+		call:  &backoffLayer{next: following{redirects}, api: a, sleep: o.Sleep, bugs: o.Bugs},
 		close: func() {},
 	}
 	if ci, ok := tr.(interface{ CloseIdleConnections() }); ok {
@@ -156,7 +158,7 @@ func (c *Client) Do(ctx context.Context, call adapter.Call) adapter.Result {
 	if call.Body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.call.RoundTrip(req)
 	if err != nil {
 		var gave *Error
 		if errors.As(err, &gave) {
@@ -166,8 +168,8 @@ func (c *Client) Do(ctx context.Context, call adapter.Call) adapter.Result {
 	}
 	defer resp.Body.Close()
 	var res adapter.Result
-	if resp.StatusCode >= 400 {
-		res.Error = rec.explain(c.api.inspect(resp).describe())
+	if ans := c.api.inspect(resp); resp.StatusCode >= 400 || ans.fromEdge() {
+		res.Error = rec.explain(ans.describe())
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	res.Status, res.Body = resp.StatusCode, string(b)
@@ -182,6 +184,12 @@ func (c *Client) Close() error {
 	c.close()
 	return nil
 }
+
+// following is an http.Client as a RoundTripper: one call, redirects
+// followed, so the layer above it sees where the call ended.
+type following struct{ client *http.Client }
+
+func (f following) RoundTrip(req *http.Request) (*http.Response, error) { return f.client.Do(req) }
 
 // sleep waits d or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {

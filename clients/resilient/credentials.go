@@ -444,11 +444,11 @@ func (c *credentials) login(ctx context.Context) error {
 		}
 		// mfa_required: read the code and log in with it; otp_expired (the
 		// code turned over on the way): read the new one, once.
-		for _, again := range []string{"mfa_required", "otp_expired"} {
-			if ans.status == http.StatusUnauthorized && ans.reason == again && c.t.OTPURL != "" {
+		for _, wantsCode := range []string{"mfa_required", "otp_expired"} {
+			if ans.status == http.StatusUnauthorized && ans.reason == wantsCode && c.t.OTPURL != "" {
 				otp, err := c.readOTP(ctx)
 				if err != nil {
-					return fmt.Errorf("login failed: %s: %w", again, err)
+					return fmt.Errorf("login failed: %s: %w", wantsCode, err)
 				}
 				body["otp"] = otp
 				if ans, err = c.postLogin(ctx, body); err != nil {

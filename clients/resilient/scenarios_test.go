@@ -233,6 +233,34 @@ func TestEveryScenario(t *testing.T) {
 	}
 }
 
+// TestCaptivePortalRedirect: a portal that redirects to its own host
+// answers a page there with 200. That page is not the API's answer: the
+// client waits, asks again, and gets the API's; a portal that stays gives
+// an error naming it, never the page as if the API had sent it.
+func TestCaptivePortalRedirect(t *testing.T) {
+	t.Run("clears", func(t *testing.T) {
+		sc, steps, clock := run(t, "captive-portal", map[string]string{"mode": "redirect"})
+		for _, f := range suites.Judge(sc, steps) {
+			t.Errorf("judge: %s", f)
+		}
+		if r := chaostest.Last(steps)[0]; r.Status != 200 || r.Error != "" || !strings.HasPrefix(r.Body, "{") {
+			t.Errorf("last call: %d %q, body %.60q; want the API's JSON 200", r.Status, r.Error, r.Body)
+		}
+		count(t, "visits to the portal's page", chaostest.All(steps), path("/portal"), 1)
+		count(t, "credentials sent to the portal", chaostest.All(steps), func(e fakeserver.Entry) bool { return e.Path == "/portal" && e.Scheme != "none" }, 0)
+		if w := clock.Waits(); !slices.Equal(w, []time.Duration{time.Second}) {
+			t.Errorf("waits %v, want one 1s wait before asking again", w)
+		}
+	})
+	t.Run("stays", func(t *testing.T) {
+		_, steps, _ := run(t, "captive-portal", map[string]string{"mode": "redirect", "duration": "1h"})
+		r := chaostest.Last(steps)[0]
+		if r.Error == "" || !strings.Contains(r.Error, "not the API's answer") || !strings.Contains(r.Error, "Hotel Guest Wi-Fi") {
+			t.Errorf("last call: %d, error %q; want an error saying a portal page answered instead of the API", r.Status, r.Error)
+		}
+	})
+}
+
 // TestFactsNameRealScenarios keeps scenarioFacts honest: every key must be
 // a scenario of the catalog.
 func TestFactsNameRealScenarios(t *testing.T) {

@@ -34,6 +34,21 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
+// wantOutput checks that stdout and stderr contain every wanted string.
+func wantOutput(t *testing.T, stdout, stderr string, wantOut, wantErr []string) {
+	t.Helper()
+	for _, want := range wantOut {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, want := range wantErr {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
 var sectionHeadings = []string{"What you see", "Why it happens", "Fix it in the client", "Fix it on the server", "Tell it apart"}
 
 func TestRun(t *testing.T) {
@@ -110,16 +125,7 @@ func TestRun(t *testing.T) {
 			if code != tt.code {
 				t.Fatalf("run(%q) = %d, want %d\nstdout:\n%s\nstderr:\n%s", tt.args, code, tt.code, stdout, stderr)
 			}
-			for _, want := range tt.stdout {
-				if !strings.Contains(stdout, want) {
-					t.Errorf("stdout lacks %q:\n%s", want, stdout)
-				}
-			}
-			for _, want := range tt.stderr {
-				if !strings.Contains(stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, stderr)
-				}
-			}
+			wantOutput(t, stdout, stderr, tt.stdout, tt.stderr)
 			if code == exitUsage {
 				if !strings.HasPrefix(stderr, "authchaos: ") || !strings.Contains(stderr, "run 'authchaos help") {
 					t.Errorf("a usage error should read \"authchaos: MESSAGE\" plus a help hint, got:\n%s", stderr)

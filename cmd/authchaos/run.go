@@ -61,6 +61,13 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	if (f.driver == "") == (f.client == "") {
 		return errors.New("give exactly one of --driver \"SHELL COMMAND\" or --client NAME (clients: " + strings.Join(clients.Names(), ", ") + ")")
 	}
+	// Zero or less would silently mean each layer's own default.
+	if f.timeout <= 0 {
+		return fmt.Errorf("--timeout %s: want a positive duration (e.g. 15s, 1m)", f.timeout)
+	}
+	if f.parallel < 0 {
+		return fmt.Errorf("--parallel %d: want 0 (twice the CPUs) or more", f.parallel)
+	}
 	selected, err := suites.Select(f.scenarios)
 	if err != nil {
 		return fmt.Errorf("--scenario: %w", err)

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -38,6 +37,10 @@ func TestRunCommand(t *testing.T) {
 			stderr: []string{"could not start", "status 3"}},
 		{name: "driver that is not a command", args: []string{"run", "--driver", "no-such-driver-binary", "--scenario", "expired-token"}, code: 2,
 			stderr: []string{"could not start", "127"}},
+		{name: "a timeout that is not positive", args: []string{"run", "--client", "naive", "--scenario", "expired-token", "--timeout", "0s"}, code: 2,
+			stderr: []string{"--timeout 0s: want a positive duration"}},
+		{name: "a negative parallelism", args: []string{"run", "--client", "naive", "--scenario", "expired-token", "--parallel", "-1"}, code: 2,
+			stderr: []string{"--parallel -1"}},
 		{name: "report path in a missing directory", args: []string{"run", "--client", "naive", "--json-report", filepath.Join(dir, "no", "such", "r.json")}, code: 2,
 			stderr: []string{"--json-report"}},
 	}
@@ -47,16 +50,7 @@ func TestRunCommand(t *testing.T) {
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
 			}
-			for _, want := range tt.stdout {
-				if !strings.Contains(stdout, want) {
-					t.Errorf("stdout lacks %q:\n%s", want, stdout)
-				}
-			}
-			for _, want := range tt.stderr {
-				if !strings.Contains(stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, stderr)
-				}
-			}
+			wantOutput(t, stdout, stderr, tt.stdout, tt.stderr)
 		})
 	}
 }

@@ -91,12 +91,23 @@ type Env interface {
 	// with (the first configured one), for scenarios that build requests
 	// as it would. It never carries the secret.
 	Client() Client
+	// Account is who the suites configure clients as, so a scenario
+	// follows the configuration instead of assuming the demo one.
+	Account() Account
 }
 
 // Client is a registered OAuth client, as a scenario may see it.
 type Client struct {
 	ID           string
 	RedirectURIs []string
+}
+
+// Account is the configured realm and the first user and API key, which
+// the suites hand to clients. It never carries a password.
+type Account struct {
+	Realm  string
+	User   string // "" when no user is configured
+	APIKey string // "" when no key is configured
 }
 
 // Action is a change an operator makes to the server mid-run.
@@ -166,13 +177,13 @@ func (c Challenge) Header() string {
 	var params []string
 	add := func(k, v string) {
 		if v != "" {
-			params = append(params, fmt.Sprintf(`%s="%s"`, k, quote(v)))
+			params = append(params, fmt.Sprintf(`%s="%s"`, k, v))
 		}
 	}
-	add("realm", c.Realm)
-	add("error", c.Error)
-	add("error_description", c.Description)
-	add("scope", c.Scope)
+	add("realm", quote(c.Realm))
+	add("error", attrValue(c.Error))
+	add("error_description", attrValue(c.Description))
+	add("scope", attrValue(c.Scope))
 	if len(params) == 0 {
 		return c.Scheme
 	}
@@ -229,6 +240,26 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// quote escapes a realm for a quoted-string (RFC 7235 §2.1).
 func quote(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+}
+
+// attrValue fits v to RFC 6750 §3, which allows error, error_description
+// and scope only printable ASCII without '"' and '\': a quoted-pair is
+// not allowed there, and parsers that stop at the first '"' are common.
+// Quotes become apostrophes, anything else outside the set '?'; the JSON
+// body keeps the exact text.
+func attrValue(v string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case r == '\\':
+			return '/'
+		case r < 0x20 || r > 0x7e:
+			return '?'
+		}
+		return r
+	}, v)
 }

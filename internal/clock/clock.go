@@ -8,6 +8,7 @@
 package clock
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -38,12 +39,31 @@ func (c *Clock) Now() time.Time {
 }
 
 // Advance moves the clock forward by d (backwards when d is negative) and
-// returns the new time.
+// returns the new time. The total offset saturates at the range of a
+// time.Duration (about 292 years either way) instead of wrapping around,
+// which would throw the clock centuries back.
 func (c *Clock) Advance(d time.Duration) time.Time {
 	c.mu.Lock()
-	c.offset += d
+	switch sum := c.offset + d; {
+	case d > 0 && sum < c.offset:
+		c.offset = math.MaxInt64
+	case d < 0 && sum > c.offset:
+		c.offset = math.MinInt64
+	default:
+		c.offset = sum
+	}
 	c.mu.Unlock()
 	return c.Now()
+}
+
+// Headroom is how far the clock can still move forward.
+func (c *Clock) Headroom() time.Duration {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.offset < 0 {
+		return math.MaxInt64
+	}
+	return math.MaxInt64 - c.offset
 }
 
 // Offset is how far the clock has been moved in total.

@@ -119,10 +119,11 @@ type Process struct {
 var _ adapter.Client = (*Process)(nil)
 
 type pendingReq struct {
-	id   int64
-	op   string
-	desc string     // "call 3 (GET /api/items)", as messages say it
-	ch   chan reply // buffered 1; written under Process.mu
+	id    int64
+	op    string
+	desc  string     // "call 3 (GET /api/items)", as messages say it
+	ch    chan reply // buffered 1; written under Process.mu
+	began time.Time
 }
 
 type reply struct {
@@ -368,7 +369,7 @@ func (p *Process) begin(op string, call *adapter.Call) (*pendingReq, *Error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.nextID++
-	pr := &pendingReq{id: p.nextID, op: op, desc: op, ch: make(chan reply, 1)}
+	pr := &pendingReq{id: p.nextID, op: op, desc: op, ch: make(chan reply, 1), began: time.Now()}
 	if call != nil {
 		pr.desc = fmt.Sprintf("call %d (%s %s)", pr.id, call.Method, call.Path)
 	}
@@ -457,6 +458,12 @@ func (p *Process) roundTrip(ctx context.Context, pr *pendingReq, v any, deadline
 	case <-ctx.Done():
 		if r, ok := p.forget(pr, true); ok {
 			return r.ans, r.err
+		}
+		if err := ctx.Err(); errors.Is(err, context.DeadlineExceeded) {
+			// The caller's deadline is a timeout like ours (the suites give
+			// both one value, so which fires first is chance): say so in
+			// the same words.
+			return answer{}, p.errorf(pr, ErrTimeout, err, "driver did not answer %s within %v", pr.desc, time.Since(pr.began).Round(10*time.Millisecond))
 		}
 		return answer{}, p.canceled(pr, ctx.Err())
 	case <-timer.C:

@@ -445,6 +445,20 @@ func TestContextCancel(t *testing.T) {
 	}
 }
 
+// A caller's deadline that passes while the driver is silent is a timeout,
+// reported as one: the suites give the call's context and the driver the
+// same timeout, and the message must not depend on which fires first.
+func TestContextDeadlineIsATimeout(t *testing.T) {
+	p := start(t, Options{Command: "sh testdata/mute.sh", Timeout: 10 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := p.Request(ctx, get("/api/items"))
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrTimeout wrapping context.DeadlineExceeded", err)
+	}
+	wantSubstrings(t, "error", err.Error(), "driver: driver did not answer call 2 (GET /api/items) within ")
+}
+
 // Close must kill whatever the driver left running: sh -c children and
 // their background jobs alike.
 func TestCloseKillsProcessGroup(t *testing.T) {

@@ -139,6 +139,11 @@ func TestNodeDriverRecoveries(t *testing.T) {
 		writeJSON(w, 200, map[string]string{"authorization": r.Header.Get("Authorization")})
 	}))
 	defer other.Close()
+	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><head><title>Hotel Wi-Fi: accept the terms</title></head></html>")
+	}))
+	defer portal.Close()
 
 	for _, tc := range []struct {
 		name       string
@@ -217,6 +222,16 @@ func TestNodeDriverRecoveries(t *testing.T) {
 				}
 			},
 			path: "/api/items", wantStatus: 200,
+			wantScopes: []string{"read"},
+		},
+		{
+			name: "a portal page a redirect leads to is not the API's answer",
+			setup: func(s *nodeServer) {
+				s.api = func(w http.ResponseWriter, r *http.Request, _ int) {
+					http.Redirect(w, r, portal.URL+"/portal", http.StatusFound)
+				}
+			},
+			path: "/api/items", wantStatus: 200, wantErr: "not the API's answer: HTTP 200 OK page at " + portal.URL + "/portal",
 			wantScopes: []string{"read"},
 		},
 		{

@@ -6,7 +6,6 @@ package chaostest
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,49 +82,14 @@ func (c *Clock) Waits() []time.Duration {
 // Get is a GET call.
 func Get(path string) adapter.Call { return adapter.Call{Method: "GET", Path: path} }
 
-// Run drives c through sc's workload on s, as the suites' engine does
-// (calls, clock moves, operator actions), and returns each call step with
-// the journal entries it caused, ready for suites.Judge.
+// Run drives c through sc's workload on s, as the suites' engine does,
+// and returns each call step with the journal entries it caused, ready
+// for suites.Judge.
 func Run(t testing.TB, s *fakeserver.Server, sc *scenarios.Scenario, c adapter.Client) []suites.StepRecord {
 	t.Helper()
-	var steps []suites.StepRecord
-	afterFault := false
-	for i, step := range sc.Workload.Steps {
-		switch {
-		case step.Advance != 0:
-			s.Advance(step.Advance)
-			afterFault = true
-		case step.Action != "":
-			if err := s.Do(step.Action, step.Arg); err != nil {
-				t.Fatalf("%s step %d: %v", sc.ID, i+1, err)
-			}
-			afterFault = true
-		case step.Call != nil:
-			call := adapter.Call{Method: step.Call.Method, Path: step.Call.Path}
-			if strings.HasPrefix(call.Path, "$") {
-				call.Path = s.Fixtures()[call.Path[1:]]
-			}
-			if step.Call.Body != "" {
-				b := step.Call.Body
-				call.Body = &b
-			}
-			before := s.Journal().LastSeq()
-			results := make([]adapter.Result, max(step.Call.Concurrency, 1))
-			var wg sync.WaitGroup
-			for j := range results {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-					defer cancel()
-					results[j] = c.Do(ctx, call)
-				}()
-			}
-			wg.Wait()
-			steps = append(steps, suites.StepRecord{Index: len(steps), Call: call, Results: results,
-				Entries: s.Journal().Entries(before), AfterFault: afterFault})
-			afterFault = false
-		}
+	steps, err := suites.RunWorkload(context.Background(), s, sc, c, 10*time.Second)
+	if err != nil {
+		t.Fatalf("%s: %v", sc.ID, err)
 	}
 	return steps
 }

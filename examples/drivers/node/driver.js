@@ -11,6 +11,9 @@ const readline = require('node:readline');
 const MAX_REDIRECTS = 5;
 const MAX_RETRY_AFTER_WAITS = 3;
 const RETRY_AFTER_CAP_MS = 5000;
+// How long to wait before looking again past a captive portal, which
+// does not say when it will let us through.
+const PORTAL_WAIT_MS = 1000;
 // Below the harness's default 10s answer timeout, so a dead server gives a
 // named error instead of a "driver did not answer".
 const HTTP_TIMEOUT_MS = Number(process.env.DRIVER_HTTP_TIMEOUT_MS) || 8000;
@@ -53,7 +56,7 @@ class Client {
   // One protocol call. Every recovery has a budget, so a call is bounded no
   // matter what the server does.
   async call(method, path, body) {
-    const budget = { renew: 1, stepUp: 1, switchScheme: 1, waits: MAX_RETRY_AFTER_WAITS };
+    const budget = { renew: 1, stepUp: 1, switchScheme: 1, waits: MAX_RETRY_AFTER_WAITS, portal: 1 };
     let scheme = SCHEME_OF[this.t.auth];
     let last = null;
     try {
@@ -61,7 +64,18 @@ class Client {
         const used = await this.credential(scheme);
         last = null; // status 0 unless this attempt gets an answer
         last = await this.send(method, this.url(path), body, used.headers);
-        if (last.status < 400) return { status: last.status, body: last.text, error: '' };
+        if (last.status < 400 && !this.portalPage(last)) return { status: last.status, body: last.text, error: '' };
+        if (last.status < 400) {
+          // Keep the credentials (the portal never saw them) and look again
+          // once: the user may accept its terms meanwhile.
+          if (!spend(budget, 'portal')) {
+            throw new GiveUp(`not the API's answer: ${statusWords(last.status)} page at ${this.where(last)}, where a redirect led ` +
+              `(a captive portal or a proxy in the way): ${firstLine(last.text)}`);
+          }
+          log(`a page from ${last.url.origin} instead of the API; waiting ${PORTAL_WAIT_MS}ms`);
+          await sleep(PORTAL_WAIT_MS);
+          continue;
+        }
 
         const wait = retryAfterMs(last.headers.get('retry-after'));
         if ([401, 429, 503].includes(last.status) && wait !== null) {
@@ -165,6 +179,12 @@ class Client {
       why = `server still asks for ${shown} after one resend with another scheme`;
     }
     throw new GiveUp(`${statusWords(res.status)} at ${this.where(res)}: ${why}: ${causeOf(res) || 'no reason given'}`);
+  }
+
+  // Whether a success is a page where the API's JSON should be, on the
+  // host a redirect led to: a captive portal or a proxy's sign-in page.
+  portalPage(res) {
+    return res.status < 300 && res.url.origin !== this.base.origin && parseJSON(res.text) === null;
   }
 
   // Where an answer came from, for errors: the path as sent (a mistyped

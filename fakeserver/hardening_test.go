@@ -1,0 +1,184 @@
+package fakeserver_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gavv/httpexpect/v2"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/authchaos/authchaos/internal/config"
+)
+
+// Edge cases of the RFCs and of hostile or unusual input, each pinned
+// down after a review found the server getting it wrong.
+
+var _ = Describe("Token lifetimes (RFC 7519 §4.1.4)", func() {
+	It("refuses an access token at the very second of its exp, as refresh tokens and sessions are refused at theirs", func() {
+		h := serve()
+		tok := h.accessToken("read")
+		h.Advance(5*time.Minute - time.Second)
+		h.bearer("GET", "/api/me", tok).Status(http.StatusOK)
+		h.Advance(time.Second)
+		challengeOf(h.bearer("GET", "/api/me", tok), "Bearer", "token_expired")
+	})
+})
+
+var _ = Describe("WWW-Authenticate parameters", func() {
+	It("keep error_description within RFC 6750 §3's characters, while the body keeps the exact text", func() {
+		h := serve()
+		// alice's token with scope write only: /api/items needs read.
+		r := h.bearer("GET", "/api/items", h.accessToken("write")).Status(http.StatusForbidden)
+		header := r.Header("WWW-Authenticate").Raw()
+		Expect(header).To(ContainSubstring(`error="insufficient_scope"`))
+		Expect(header).To(ContainSubstring(`the credential has 'write'`))
+		Expect(strings.Count(header, `"`) % 2).To(BeZero())
+		Expect(header).NotTo(ContainSubstring(`\`))
+		r.JSON().Object().Value("error_description").String().Contains(`the credential has "write"`)
+	})
+
+	It("offer a challenge for every accepted scheme when the credential is of another one", func() {
+		h := serve(func(cfg *config.File) {
+			cfg.Routes = append(cfg.Routes, config.Route{Path: "/api/machines", Methods: []string{"GET"}, Schemes: []string{"Bearer", "ApiKey"}})
+		})
+		r := h.withAuth("/api/machines", basic("alice", "wonderland"))
+		challengeOf(r, "Bearer", "wrong_scheme")
+		Expect(r.Raw().Header.Values("WWW-Authenticate")).To(ConsistOf(
+			HavePrefix(`Bearer realm="authchaos"`), `ApiKey realm="authchaos"`))
+	})
+})
+
+var _ = Describe("Token revocation by the wrong client (RFC 7009 §2.1)", func() {
+	var h *harness
+	BeforeEach(func() {
+		h = serve(func(cfg *config.File) {
+			cfg.Clients = append(cfg.Clients, config.Client{ID: "other-client", Secret: "other-secret", Scopes: []string{"read"}})
+		})
+	})
+
+	revokeAs := func(id, secret, token string) *httpexpect.Response {
+		return h.e.POST("/oauth/revoke").WithBasicAuth(id, secret).WithFormField("token", token).Expect()
+	}
+
+	It("refuses to revoke another client's access token, which keeps working", func() {
+		tok := h.accessToken("read")
+		revokeAs("other-client", "other-secret", tok).Status(http.StatusBadRequest).JSON().Object().
+			HasValue("error", "unauthorized_client").HasValue("reason", "token_client_mismatch")
+		h.bearer("GET", "/api/me", tok).Status(http.StatusOK)
+		revokeAs(clientID, clientSecret, tok).Status(http.StatusOK)
+		challengeOf(h.bearer("GET", "/api/me", tok), "Bearer", "token_revoked")
+	})
+
+	It("refuses to revoke another client's refresh token, which keeps working", func() {
+		rt := h.passwordToken("alice", "wonderland", "read").Value("refresh_token").String().Raw()
+		revokeAs("other-client", "other-secret", rt).Status(http.StatusBadRequest).JSON().Object().
+			HasValue("error", "unauthorized_client")
+		h.token(map[string]string{"grant_type": "refresh_token", "refresh_token": rt}).Status(http.StatusOK)
+	})
+})
+
+var _ = Describe("Revocations across scenario switches", func() {
+	It("keep a revoked access token revoked when a scenario is activated", func() {
+		h := serve()
+		tok := h.accessToken("read")
+		h.e.POST("/oauth/revoke").WithBasicAuth(clientID, clientSecret).WithFormField("token", tok).Expect().Status(http.StatusOK)
+		h.admin("PUT", "scenario", map[string]string{"id": "expired-token"}).Status(http.StatusOK)
+		challengeOf(h.bearer("GET", "/api/me", tok), "Bearer", "token_revoked")
+		h.admin("POST", "reset", nil).Status(http.StatusOK)
+		challengeOf(h.bearer("GET", "/api/me", tok), "Bearer", "token_revoked")
+	})
+
+	It("let revoked-token revoke a token issued before it was activated", func() {
+		h := serve()
+		tok := h.accessToken("read")
+		h.admin("PUT", "scenario", map[string]string{"id": "revoked-token"}).Status(http.StatusOK)
+		h.bearer("GET", "/api/items", tok).Status(http.StatusOK)
+		challengeOf(h.bearer("GET", "/api/items", tok), "Bearer", "token_revoked")
+	})
+})
+
+var _ = Describe("Basic credentials where logins need a one-time code", func() {
+	It("are refused with mfa_required: Basic cannot carry the code, and must not be the way around it", func() {
+		h := serve()
+		Expect(h.Activate([]string{"mfa-required"})).To(Succeed())
+		body := challengeOf(h.withAuth("/api/me", basic("alice", "wonderland")), "Basic", "mfa_required")
+		body.Value("hint").String().Contains("otp")
+		Expect(h.Journal().Entries(0)).To(ContainElement(HaveField("Reason", "mfa_required")))
+	})
+})
+
+var _ = Describe("A configuration without users", func() {
+	var h *harness
+	BeforeEach(func() {
+		h = serve(func(cfg *config.File) {
+			cfg.Users, cfg.APIKeys = nil, nil
+			cfg.Scenarios = []config.Scenario{{ID: "password-changed"}}
+		})
+	})
+
+	It("keeps answering after a scenario's password change finds no user to change", func() {
+		tok := h.token(map[string]string{"grant_type": "client_credentials"}).Status(http.StatusOK).
+			JSON().Object().Value("access_token").String().Raw()
+		h.bearer("GET", "/api/me", tok).Status(http.StatusOK) // the trigger fires here
+		h.bearer("GET", "/api/me", tok).Status(http.StatusOK)
+	})
+
+	It("sends an authorization request back with access_denied, and has no one-time code to show", func() {
+		loc := h.e.GET("/oauth/authorize").WithQuery("response_type", "code").WithQuery("client_id", clientID).
+			WithQuery("redirect_uri", redirectURI).WithQuery("state", "s1").
+			Expect().Status(http.StatusFound).Header("Location").Raw()
+		u, err := url.Parse(loc)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(u.Query().Get("error")).To(Equal("access_denied"))
+		Expect(u.Query().Get("state")).To(Equal("s1"))
+		h.admin("GET", "otp", nil).Status(http.StatusNotFound)
+	})
+})
+
+var _ = Describe("The admin API's guards", func() {
+	var h *harness
+	BeforeEach(func() { h = serve() })
+
+	It("refuses a change from another origin, which a web page the operator has open could send", func() {
+		h.e.POST("/__admin/actions").WithHeader("Origin", "http://evil.example").WithHeader("Content-Type", "text/plain").
+			WithText(`{"action": "revoke-api-key"}`).Expect().Status(http.StatusForbidden).
+			JSON().Object().Value("error").String().Contains("another origin")
+		h.withAuth("/api/me", "ApiKey "+apiKey).Status(http.StatusOK)
+		h.e.POST("/__admin/reset").WithHeader("Origin", "null").Expect().Status(http.StatusForbidden)
+	})
+
+	It("accepts changes from its own origin (the live view) and from tools that send no Origin", func() {
+		h.e.POST("/__admin/clock").WithHeader("Origin", h.URL()).WithJSON(map[string]string{"advance": "1s"}).
+			Expect().Status(http.StatusOK)
+		h.admin("POST", "clock", map[string]string{"advance": "1s"}).Status(http.StatusOK)
+		h.e.GET("/__admin/journal").WithHeader("Origin", "http://evil.example").Expect().Status(http.StatusOK)
+	})
+
+	It("refuses to move the clock further than its offset can hold, instead of wrapping centuries back", func() {
+		before := h.admin("POST", "clock", map[string]string{"advance": "2000000h"}).Status(http.StatusOK).
+			JSON().Object().Value("now").String().AsDateTime(time.RFC3339Nano).Raw()
+		h.admin("POST", "clock", map[string]string{"advance": "2000000h"}).Status(http.StatusBadRequest).
+			JSON().Object().Value("error").String().Contains("more than the clock can still move")
+		Expect(h.Clock().Now()).To(BeTemporally("~", before, time.Second))
+	})
+})
+
+var _ = Describe("The journal's Location", func() {
+	It("fingerprints an authorization code instead of recording it (RFC 6749 §10.5)", func() {
+		h := serve()
+		loc := h.e.GET("/oauth/authorize").WithQuery("response_type", "code").WithQuery("client_id", clientID).
+			WithQuery("redirect_uri", redirectURI).WithQuery("state", "s1").
+			Expect().Status(http.StatusFound).Header("Location").Raw()
+		u, err := url.Parse(loc)
+		Expect(err).NotTo(HaveOccurred())
+		code := u.Query().Get("code")
+		Expect(code).NotTo(BeEmpty())
+		Expect(h.journalJSON()).NotTo(ContainSubstring(code))
+		Expect(h.Journal().Entries(0)).To(ContainElement(And(
+			HaveField("Path", "/oauth/authorize"),
+			HaveField("Location", And(HavePrefix(redirectURI+"?"), ContainSubstring("code=sha256%3A"), ContainSubstring("state=s1"))))))
+	})
+})
