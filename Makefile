@@ -1,7 +1,7 @@
 # The documented entry points. CI calls `make test`.
 GO ?= go
 
-.PHONY: test vet build serve bench fuzz readme
+.PHONY: test vet build serve bench load fuzz readme
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -16,12 +16,22 @@ serve:
 	$(GO) run ./cmd/authchaos serve
 
 bench:
-	@out=$$($(GO) test -run='^$$' -bench=. -benchmem ./fakeserver/) || { echo "$$out"; exit 1; }; \
+	@out=$$($(GO) test -run='^$$' -bench='^Benchmark(ProtectedEndpoint|BareHandler|TokenIssuance)$$' -benchmem ./fakeserver/) || { echo "$$out"; exit 1; }; \
 	echo "$$out"; echo; \
 	echo "$$out" | awk '/^BenchmarkProtectedEndpoint/ {p=$$3} /^BenchmarkBareHandler/ {b=$$3} /^BenchmarkTokenIssuance/ {t=$$3} \
 		END { if (!p || !b || !t) { print "bench: a benchmark result is missing"; exit 1 } \
 		printf "fake server protected endpoint: %.1fx the cost of a bare net/http handler\n", p/b; \
 		printf "token issuance (client_credentials): %.0f tokens/s on one goroutine\n", 1e9/t }'
+
+# Loopback load: concurrent keep-alive clients against the fake server and
+# against a bare net/http server, in the same run; prints the throughput ratio.
+LOADTIME ?= 3s
+load:
+	@out=$$($(GO) test -run='^$$' -bench='^BenchmarkLoad' -benchtime=$(LOADTIME) ./fakeserver/) || { echo "$$out"; exit 1; }; \
+	echo "$$out"; echo; \
+	echo "$$out" | awk '/^BenchmarkLoadProtected/ {p=$$3} /^BenchmarkLoadBare/ {b=$$3} \
+		END { if (!p || !b) { print "load: a benchmark result is missing"; exit 1 } \
+		printf "loopback load: fake server %.0f req/s, bare net/http %.0f req/s: %.2fx the throughput of the baseline\n", 1e9/p, 1e9/b, b/p }'
 
 FUZZTIME ?= 20s
 fuzz:

@@ -63,15 +63,7 @@ func BenchmarkProtectedEndpoint(b *testing.B) {
 // BenchmarkBareHandler is the floor: a plain net/http handler writing the
 // same JSON with the same headers, and no authentication at all.
 func BenchmarkBareHandler(b *testing.B) {
-	items := []map[string]any{{"id": 1, "name": "umbrella"}, {"id": 2, "name": "rain boots"}, {"id": 3, "name": "thermos"}}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(map[string]any{"items": items})
-	})
+	h := bareItems()
 	b.ReportAllocs()
 	for b.Loop() {
 		r := httptest.NewRequest(http.MethodGet, "/api/items", nil)
@@ -96,4 +88,18 @@ func BenchmarkTokenIssuance(b *testing.B) {
 			b.Fatalf("token: %d %s", w.Code, w.Body)
 		}
 	}
+}
+
+// bareItems is the baseline handler: the same JSON and headers as GET
+// /api/items, with no authentication, journal or scenario at all.
+func bareItems() http.Handler {
+	items := []map[string]any{{"id": 1, "name": "umbrella"}, {"id": 2, "name": "rain boots"}, {"id": 3, "name": "thermos"}}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(map[string]any{"items": items})
+	})
 }

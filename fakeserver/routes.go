@@ -46,6 +46,10 @@ func (s *Server) routes() http.Handler {
 			admin.ServeHTTP(w, r)
 		case r.URL.Path == "/metrics":
 			metrics.ServeHTTP(w, r)
+		case r.URL.Path == "/favicon.ico":
+			// Browsers ask on every live-view load; that is not a client
+			// the journal should show.
+			w.WriteHeader(http.StatusNoContent)
 		default:
 			edged.ServeHTTP(w, r)
 		}
