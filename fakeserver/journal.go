@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,11 +52,21 @@ func newJournal(capacity int) *Journal {
 	return &Journal{cap: capacity, subs: map[chan Entry]struct{}{}}
 }
 
-func (j *Journal) add(e Entry) Entry {
+// arrive numbers a request as it arrives: the journal is in arrival
+// order (the contract), even though entries are written when answered.
+func (j *Journal) arrive() int64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
-	e.Seq = j.seq
+	return j.seq
+}
+
+// add records an answered request under the number it got on arrival. A
+// slow request lands behind faster ones that arrived after it, so it is
+// inserted in place; nearly always that is the end.
+func (j *Journal) add(e Entry) Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	if len(j.entries) >= j.cap {
 		n := len(j.entries) - j.cap + 1
 		// Slide the window instead of copying it: a full journal must not
@@ -64,7 +75,11 @@ func (j *Journal) add(e Entry) Entry {
 		j.entries = j.entries[n:]
 		j.dropped += int64(n)
 	}
-	j.entries = append(j.entries, e)
+	i := len(j.entries)
+	for i > 0 && j.entries[i-1].Seq > e.Seq {
+		i--
+	}
+	j.entries = slices.Insert(j.entries, i, e)
 	for ch := range j.subs {
 		select {
 		case ch <- e:
@@ -94,7 +109,8 @@ func (j *Journal) Dropped() int64 {
 	return j.dropped
 }
 
-// LastSeq is the sequence number of the newest entry.
+// LastSeq is the sequence number of the newest request to arrive; its
+// entry appears once it is answered.
 func (j *Journal) LastSeq() int64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -183,6 +199,7 @@ func (s *Server) journaled(origin string, h http.Handler) http.Handler {
 			h.ServeHTTP(w, r) // the operator's own calls would drown the client's
 			return
 		}
+		seq, arrived, scenario := s.journal.arrive(), s.clock.Now().UTC(), s.activeName()
 		ctx, note := fault.WithNote(r.Context())
 		note.Origin = origin
 		r = r.WithContext(ctx)
@@ -200,7 +217,8 @@ func (s *Server) journaled(origin string, h http.Handler) http.Handler {
 			rec.status = http.StatusOK
 		}
 		e := s.journal.add(Entry{
-			At:         s.clock.Now().UTC(),
+			Seq:        seq,
+			At:         arrived,
 			Host:       r.Host,
 			Method:     r.Method,
 			Path:       r.URL.Path,
@@ -208,7 +226,7 @@ func (s *Server) journaled(origin string, h http.Handler) http.Handler {
 			Credential: note.Credential,
 			Status:     rec.status,
 			Reason:     note.Reason,
-			Scenario:   s.activeName(),
+			Scenario:   scenario,
 			Subject:    note.Subject,
 			Grant:      note.Grant,
 			Scope:      note.Scope,

@@ -63,3 +63,52 @@ func TestLiveViewStreamsJournal(t *testing.T) {
 	}
 	t.Fatalf("stream ended without an event: %v", sc.Err())
 }
+
+// The journal is in arrival order: a slow request keeps the number it got
+// when it arrived, ahead of a fast one that arrived later.
+func TestJournalIsInArrivalOrder(t *testing.T) {
+	release := make(chan struct{})
+	slowArrived := make(chan struct{})
+	s := fakeserver.MustNew()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// A login with a body that trickles in is still being read when the
+	// second request arrives and is answered.
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequest("POST", s.URL()+"/login", pr)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	go func() {
+		_, _ = pw.Write([]byte(`{"username": "alice",`))
+		close(slowArrived)
+		<-release
+		_, _ = pw.Write([]byte(`"password": "wonderland"}`))
+		pw.Close()
+	}()
+	<-slowArrived
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Journal().LastSeq() < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond) // wait for the login to be numbered, not for time to pass
+	}
+	if resp, err := http.Get(s.URL() + "/api/public/status"); err == nil {
+		resp.Body.Close()
+	}
+	close(release)
+	<-done
+	es := s.Journal().Entries(0)
+	if len(es) != 2 || es[0].Path != "/login" || es[0].Seq != 1 || es[1].Path != "/api/public/status" || es[1].Seq != 2 {
+		t.Fatalf("journal = %+v, want the login (arrived first) then the status call", es)
+	}
+	if es[0].At.After(es[1].At) {
+		t.Fatalf("at is the arrival time: login %v after status %v", es[0].At, es[1].At)
+	}
+}
