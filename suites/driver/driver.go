@@ -164,6 +164,10 @@ type answer struct {
 	Status int    `json:"status"`
 	Body   string `json:"body"`
 	Error  string `json:"error"`
+	// Unsupported, on a configure answer with "ok": false, says the SDK
+	// cannot authenticate the way the target asks: an extension of the
+	// contract so a driver's scenario is skipped, not failed.
+	Unsupported bool `json:"unsupported"`
 }
 
 // Start runs the driver, sends configure and waits for {"id":1,"ok":true}.
@@ -498,6 +502,8 @@ func (p *Process) forget(pr *pendingReq, sent bool) (reply, bool) {
 // checkOK judges an answer to configure or close.
 func (p *Process) checkOK(pr *pendingReq, a answer) *Error {
 	switch {
+	case a.Unsupported && pr.op == "configure":
+		return p.errorf(pr, ErrRejected, adapter.ErrUnsupported, "driver does not support this target: %s", a.Error)
 	case a.Error != "":
 		return p.errorf(pr, ErrRejected, nil, "driver rejected %s: %s", pr.desc, a.Error)
 	case a.OK == nil:

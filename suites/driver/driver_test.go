@@ -543,3 +543,13 @@ func TestTailBuffer(t *testing.T) {
 		})
 	}
 }
+
+// A driver may decline a target it cannot serve; the suites then skip
+// the scenario instead of failing it.
+func TestConfigureUnsupported(t *testing.T) {
+	cmd := `read line; echo '{"id": 1, "ok": false, "unsupported": true, "error": "this SDK has no sessions"}'; read line`
+	_, err := Factory(Options{Command: cmd, Timeout: 2 * time.Second})(t.Context(), adapter.Target{Auth: adapter.AuthSession})
+	if !errors.Is(err, adapter.ErrUnsupported) || !strings.Contains(err.Error(), "this SDK has no sessions") {
+		t.Fatalf("err = %v, want one wrapping adapter.ErrUnsupported with the driver's reason", err)
+	}
+}
