@@ -98,7 +98,7 @@ type ActiveState struct {
 func (s *Server) activeState() ActiveState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := ActiveState{Active: append([]string{}, s.st.active...), Fixtures: map[string]string{}}
+	st := ActiveState{Active: append([]string{}, s.st.active...), Params: []map[string]string{}, Fixtures: map[string]string{}}
 	for _, p := range s.st.params {
 		st.Params = append(st.Params, p)
 	}
@@ -127,6 +127,10 @@ func (s *Server) adminActivate(w http.ResponseWriter, r *http.Request) {
 	var req activateRequest
 	if err := decodeStrict(w, r, &req, "id, params, ids, scenarios"); err != nil {
 		adminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if req.ID == "none" && (len(req.IDs) > 0 || len(req.Scenarios) > 0) {
+		adminError(w, http.StatusBadRequest, `{"id": "none"} heals the server and cannot be combined with "ids" or "scenarios"`)
 		return
 	}
 	var ids []string
@@ -162,6 +166,7 @@ func (s *Server) adminDeactivate(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	s.journal.Clear() // as PUT {"id": "none"} does: healing starts a fresh record
 	fault.WriteJSON(w, http.StatusOK, s.activeState())
 }
 

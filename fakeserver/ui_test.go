@@ -112,3 +112,41 @@ func TestJournalIsInArrivalOrder(t *testing.T) {
 		t.Fatalf("at is the arrival time: login %v after status %v", es[0].At, es[1].At)
 	}
 }
+
+// Healing works the same through PUT {"id": "none"} and DELETE, mixing
+// "none" with scenarios is refused, and messages keep their ">".
+func TestAdminHealingAndMessages(t *testing.T) {
+	s := fakeserver.MustNew()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	do := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := do("PUT", "/__admin/scenario", `{"id": "none", "ids": ["expired-token"]}`); code != 400 || !strings.Contains(body, "cannot be combined") {
+		t.Fatalf("none + ids: %d %s", code, body)
+	}
+	if code, _ := do("PUT", "/__admin/scenario", `{"id": "waf-block"}`); code != 200 {
+		t.Fatalf("activate: %d", code)
+	}
+	do("GET", "/api/me", "")
+	code, body := do("DELETE", "/__admin/scenario", "")
+	if code != 200 || !strings.Contains(body, `"params": []`) {
+		t.Fatalf("DELETE scenario: %d %s", code, body)
+	}
+	if n := len(s.Journal().Entries(0)); n != 0 {
+		t.Fatalf("DELETE kept %d journal entries; healing clears the journal as PUT none does", n)
+	}
+	if code, body := do("GET", "/__admin/journal?since=-1", ""); code != 400 || !strings.Contains(body, ">= 0") {
+		t.Fatalf("since=-1: %d %s (want the message to keep its >)", code, body)
+	}
+}

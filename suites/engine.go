@@ -216,7 +216,7 @@ func passDetail(sc *scenarios.Scenario, steps []StepRecord) string {
 	if last.Error != "" {
 		outcome += ": " + clip(last.Error, 80)
 	}
-	return fmt.Sprintf("%s; %d API calls, %d token/login requests; %s", sc.Recovery, all, auth, outcome)
+	return fmt.Sprintf("%s; %s, %s; %s", sc.Recovery, plural(all, "API call"), plural(auth, "token/login request"), outcome)
 }
 
 // BuildTarget is what the client is told about the server in a scenario:
@@ -350,4 +350,11 @@ func MustLookup(id string) *scenarios.Scenario {
 		panic("suites: no scenario " + id)
 	}
 	return sc
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

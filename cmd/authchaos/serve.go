@@ -257,7 +257,7 @@ func writeBanner(w io.Writer, srv *fakeserver.Server, cfg *config.File) {
 	}
 	o := srv.Origins()
 	fmt.Fprintf(tw, "  other origins\t%s\tsame host, another port\n", o.OtherPort)
-	fmt.Fprintf(tw, "  \t%s\tanother host name, same port\n", o.CrossHost)
+	fmt.Fprintf(tw, "  \t%s\tanother host name (same listener as the line above)\n", o.CrossHost)
 	fmt.Fprintf(tw, "  admin API\t%s/__admin/\tGET scenarios, PUT scenario, POST clock, GET|DELETE journal, POST reset\n", base)
 	fmt.Fprintf(tw, "  live view\t%s/__admin/ui\tpick scenarios, move the clock, watch requests arrive\n", base)
 	fmt.Fprintf(tw, "  metrics\t%s/metrics\tPrometheus counters by status and reason\n", base)

@@ -237,6 +237,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // messages say ">= 0", not "\u003e= 0"; answers are JSON, never HTML
 	_ = enc.Encode(v)
 }
 
