@@ -126,7 +126,13 @@ func effectiveConfig(o serveOptions) (*config.File, error) {
 	cfg := config.Default()
 	if o.configPath != "" {
 		var err error
-		if cfg, err = config.Load(o.configPath); err != nil {
+		// The catalog checks each scenarios entry, so a wrong id or
+		// parameter is reported at its line in the file.
+		checkScenario := func(id string, params map[string]string) error {
+			_, _, err := scenarios.Resolve(id, params)
+			return err
+		}
+		if cfg, err = config.Load(o.configPath, config.CheckScenarios(checkScenario)); err != nil {
 			return nil, err
 		}
 	}

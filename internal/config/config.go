@@ -133,7 +133,7 @@ func demoFile() *File {
 const maxFileSize = 4 << 20
 
 // Load reads and parses the file at path. Errors name path as given.
-func Load(path string) (*File, error) {
+func Load(path string, opts ...Option) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -146,14 +146,32 @@ func Load(path string) (*File, error) {
 	if len(data) > maxFileSize {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("file is larger than %d MiB; is this the right file?", maxFileSize>>20)}
 	}
-	return Parse(path, data)
+	return Parse(path, data, opts...)
+}
+
+// Option adjusts how a file is checked.
+type Option func(*options)
+
+type options struct {
+	scenario func(id string, params map[string]string) error
+}
+
+// CheckScenarios validates each scenarios entry with check (the catalog
+// knows the ids and parameters; this package does not), so a wrong id or
+// parameter is reported at its line like any other mistake.
+func CheckScenarios(check func(id string, params map[string]string) error) Option {
+	return func(o *options) { o.scenario = check }
 }
 
 var fileType = reflect.TypeOf(File{})
 
 // Parse parses data as a configuration file; name is used in errors only.
 // The result has all defaults filled in and has passed validation.
-func Parse(name string, data []byte) (*File, error) {
+func Parse(name string, data []byte, opts ...Option) (*File, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if name == "" {
 		name = "config"
 	}
@@ -179,7 +197,17 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, joinErrors(decodeErrors(name, data, err))
 	}
 	f.fillDefaults()
-	if errs := f.check(name, w.pos); len(errs) > 0 {
+	errs := f.check(name, w.pos)
+	if o.scenario != nil {
+		c := &checker{file: name, pos: w.pos}
+		for i, sc := range f.Scenarios {
+			if err := o.scenario(sc.ID, sc.Params); err != nil {
+				c.errorf(indexPath("scenarios", i), "%v", err)
+			}
+		}
+		errs = append(errs, c.errs...)
+	}
+	if len(errs) > 0 {
 		return nil, joinErrors(errs)
 	}
 	f.normalize()

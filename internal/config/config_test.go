@@ -545,3 +545,21 @@ func assertRoundTrip(t testing.TB, f *File) {
 		t.Fatalf("round trip changed the file:\n got  %+v\n want %+v\nyaml:\n%s", back, f, out)
 	}
 }
+
+func TestCheckScenariosReportsTheLine(t *testing.T) {
+	data := []byte("realm: x\nscenarios:\n  - id: ok\n  - id: nope\n    params: {a: b}\n")
+	check := func(id string, params map[string]string) error {
+		if id != "ok" {
+			return errors.New(`unknown scenario "` + id + `"`)
+		}
+		return nil
+	}
+	_, err := Parse("c.yaml", data, CheckScenarios(check))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Line != 4 || ce.Field != "scenarios[1]" || !strings.Contains(err.Error(), `c.yaml line 4: scenarios[1]: unknown scenario "nope"`) {
+		t.Fatalf("err = %v, want it at line 4, scenarios[1]", err)
+	}
+	if _, err := Parse("c.yaml", data); err != nil {
+		t.Fatalf("without the option the catalog is not consulted: %v", err)
+	}
+}
