@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
@@ -39,6 +40,11 @@ type Server struct {
 	metrics  *metrics
 	keys     *keyring
 	issuer   string // fixed issuer, or "" to derive it from the request
+	// heard is the origin requests came to while the server runs inside
+	// someone else's listener (httptest): the issuer for tokens minted
+	// without a request.
+	heard   atomic.Pointer[string]
+	started atomic.Bool // Listen ran: the server knows its own URL
 
 	mu     sync.Mutex
 	st     *state
@@ -137,7 +143,14 @@ func (s *Server) log(e Entry) {
 }
 
 // ServeHTTP serves the fake server's own origin.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.issuer == "" && !s.started.Load() {
+		if o, h := "http://"+r.Host, s.heard.Load(); h == nil || *h != o {
+			s.heard.Store(&o)
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // Start listens on a free loopback port, plus a second one for the other
 // origin redirect scenarios use, and serves until Close.
@@ -155,6 +168,7 @@ func (s *Server) Listen(addr string) error {
 		ln.Close()
 		return fmt.Errorf("listen for the other origin on %s: %w", host, err)
 	}
+	s.started.Store(true)
 	s.mu.Lock()
 	s.lns = []net.Listener{ln, alt}
 	s.url = "http://" + hostPort(ln.Addr())

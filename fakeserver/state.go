@@ -297,6 +297,9 @@ func (e *env) Mint(name string, scopes []string) (string, string, error) {
 	if issuer == "" {
 		issuer = e.s.url
 	}
+	if h := e.s.heard.Load(); issuer == "" && h != nil {
+		issuer = *h
+	}
 	resp, err := e.s.issueLocked(e.st, issuer, u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", false)
 	return resp.AccessToken, resp.RefreshToken, err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,30 @@ func TestAdminHealingAndMessages(t *testing.T) {
 	}
 	if code, body := do("GET", "/__admin/journal?since=-1", ""); code != 400 || !strings.Contains(body, ">= 0") {
 		t.Fatalf("since=-1: %d %s (want the message to keep its >)", code, body)
+	}
+}
+
+// Inside httptest the server learns its URL from the requests it gets, so
+// a token it mints without a request carries the issuer clients verify.
+func TestMintedTokensWorkUnderHTTPTest(t *testing.T) {
+	s := fakeserver.MustNew()
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	if resp, err := http.Get(ts.URL + "/"); err == nil {
+		resp.Body.Close()
+	}
+	token, _, err := s.MintToken("alice", "read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", ts.URL+"/api/items", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("minted token under httptest: %d, want 200", resp.StatusCode)
 	}
 }
