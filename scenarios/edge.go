@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/fault"
 )
 
 // Small helpers scenario edges share.
@@ -14,6 +16,20 @@ import (
 // isAPI reports whether a request is for the protected API (not the token
 // endpoint or login), which is what most edges target.
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// onAPI makes an edge that sees only protected API calls; every other
+// request (token endpoint, login, discovery) goes straight to the app.
+func onAPI(serve func(w http.ResponseWriter, r *http.Request, next http.Handler)) fault.Edge {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !isAPI(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			serve(w, r, next)
+		})
+	}
+}
 
 // countdown lets an edge fire a fixed number of times across concurrent
 // requests.

@@ -42,45 +42,39 @@ func init() {
 			var mu sync.Mutex
 			var start time.Time
 			count := 0
-			env.Use(func(next http.Handler) http.Handler {
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if !isAPI(r) {
-						next.ServeHTTP(w, r)
-						return
-					}
-					now := env.Now()
-					mu.Lock()
-					if start.IsZero() || !now.Before(start.Add(window)) {
-						start, count = now, 0
-					}
-					count++
-					over, reset := count > rate, start.Add(window)
-					remaining := max(rate-count, 0)
-					mu.Unlock()
-					h := w.Header()
-					h.Set("X-RateLimit-Limit", strconv.Itoa(rate))
-					h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-					h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
-					if !over {
-						next.ServeHTTP(w, r)
-						return
-					}
-					wait := max(int(math.Ceil(reset.Sub(now).Seconds())), 1)
-					h.Set("Retry-After", strconv.Itoa(wait))
-					h.Set("Via", "1.1 api-gateway")
-					fault.NoteOf(r).Origin = "rate-limiter"
-					if body == "plain" {
-						fault.Respond(w, r, http.StatusUnauthorized, "rate_limited", "text/plain; charset=utf-8",
-							fmt.Sprintf("Unauthorized: rate limit of %d requests per %s exceeded. Retry in %d s.\n", rate, window, wait))
-						return
-					}
-					fault.NoteOf(r).Reason = "rate_limited"
-					fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{
-						"message": "API rate limit exceeded", "reason": "rate_limited",
-						"hint": fmt.Sprintf("%d requests per %s allowed; keep your credential and retry after %d s (Retry-After)", rate, window, wait),
-					})
+			env.Use(onAPI(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+				now := env.Now()
+				mu.Lock()
+				if start.IsZero() || !now.Before(start.Add(window)) {
+					start, count = now, 0
+				}
+				count++
+				over, reset := count > rate, start.Add(window)
+				remaining := max(rate-count, 0)
+				mu.Unlock()
+				h := w.Header()
+				h.Set("X-RateLimit-Limit", strconv.Itoa(rate))
+				h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+				h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+				if !over {
+					next.ServeHTTP(w, r)
+					return
+				}
+				wait := max(int(math.Ceil(reset.Sub(now).Seconds())), 1)
+				h.Set("Retry-After", strconv.Itoa(wait))
+				h.Set("Via", "1.1 api-gateway")
+				fault.NoteOf(r).Origin = "rate-limiter"
+				if body == "plain" {
+					fault.Respond(w, r, http.StatusUnauthorized, "rate_limited", "text/plain; charset=utf-8",
+						fmt.Sprintf("Unauthorized: rate limit of %d requests per %s exceeded. Retry in %d s.\n", rate, window, wait))
+					return
+				}
+				fault.NoteOf(r).Reason = "rate_limited"
+				fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{
+					"message": "API rate limit exceeded", "reason": "rate_limited",
+					"hint": fmt.Sprintf("%d requests per %s allowed; keep your credential and retry after %d s (Retry-After)", rate, window, wait),
 				})
-			})
+			}))
 			return nil
 		},
 		Workload: Workload{

@@ -42,38 +42,32 @@ func init() {
 			stale := newWindow(ttl)
 			var mu sync.Mutex
 			calls := 0
-			env.Use(func(next http.Handler) http.Handler {
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if !isAPI(r) {
-						next.ServeHTTP(w, r)
-						return
-					}
-					now := env.Now()
-					stale.open(now)
-					left := stale.left(now)
-					onOld := false
-					if left > 0 {
-						mu.Lock()
-						calls++
-						onOld = (calls-1)%every == 0
-						mu.Unlock()
-					}
-					if !onOld {
-						next.ServeHTTP(w, r)
-						return
-					}
-					fault.NoteOf(r).Origin = "api-old-1"
-					fault.Challenge{
-						Scheme: "Bearer", Realm: "authchaos-legacy", Error: "invalid_token",
-						Description: oldBackendRefusal(r), Reason: "stale_backend",
-						Hint: "this answer came from an old backend that a cached DNS record still points to (X-Backend: api-old-1); your token is fine on the current one: keep it, retry after Retry-After",
-						Headers: http.Header{
-							"X-Backend":   {"api-old-1"},
-							"Retry-After": {retryAfter(left)},
-						},
-					}.Write(w, r)
-				})
-			})
+			env.Use(onAPI(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+				now := env.Now()
+				stale.open(now)
+				left := stale.left(now)
+				onOld := false
+				if left > 0 {
+					mu.Lock()
+					calls++
+					onOld = (calls-1)%every == 0
+					mu.Unlock()
+				}
+				if !onOld {
+					next.ServeHTTP(w, r)
+					return
+				}
+				fault.NoteOf(r).Origin = "api-old-1"
+				fault.Challenge{
+					Scheme: "Bearer", Realm: "authchaos-legacy", Error: "invalid_token",
+					Description: oldBackendRefusal(r), Reason: "stale_backend",
+					Hint: "this answer came from an old backend that a cached DNS record still points to (X-Backend: api-old-1); your token is fine on the current one: keep it, retry after Retry-After",
+					Headers: http.Header{
+						"X-Backend":   {"api-old-1"},
+						"Retry-After": {retryAfter(left)},
+					},
+				}.Write(w, r)
+			}))
 			return nil
 		},
 		Workload: Workload{

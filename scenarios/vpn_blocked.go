@@ -29,25 +29,19 @@ func init() {
 			if err != nil {
 				return fmt.Errorf("address %q is not an IP address", p["address"])
 			}
-			env.Use(func(next http.Handler) http.Handler {
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if !isAPI(r) {
-						next.ServeHTTP(w, r)
-						return
-					}
-					fault.NoteOf(r).Origin = "risk-filter"
-					fault.NoteOf(r).Reason = "untrusted_network"
-					w.Header().Set("X-Client-IP", addr.String())
-					fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{
-						"status": http.StatusUnauthorized, "reason": "untrusted_network",
-						"message":    fmt.Sprintf("requests from %s are not accepted: the address belongs to a VPN or anonymising proxy", addr),
-						"client_ip":  addr.String(),
-						"network":    "vpn",
-						"hint":       "turn off your VPN or proxy and try again; a new token or login will not help, the network is refused, not the credential",
-						"request_id": "risk-7c2e91",
-					})
+			env.Use(onAPI(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+				fault.NoteOf(r).Origin = "risk-filter"
+				fault.NoteOf(r).Reason = "untrusted_network"
+				w.Header().Set("X-Client-IP", addr.String())
+				fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{
+					"status": http.StatusUnauthorized, "reason": "untrusted_network",
+					"message":    fmt.Sprintf("requests from %s are not accepted: the address belongs to a VPN or anonymising proxy", addr),
+					"client_ip":  addr.String(),
+					"network":    "vpn",
+					"hint":       "turn off your VPN or proxy and try again; a new token or login will not help, the network is refused, not the credential",
+					"request_id": "risk-7c2e91",
 				})
-			})
+			}))
 			return nil
 		},
 		Workload: Workload{

@@ -25,27 +25,21 @@ func init() {
 		Install: func(env fault.Env, p Params) error {
 			duration := p.Duration("duration")
 			blocked := newWindow(duration)
-			env.Use(func(next http.Handler) http.Handler {
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if !isAPI(r) {
-						next.ServeHTTP(w, r)
-						return
-					}
-					now := env.Now()
-					blocked.open(now)
-					left := blocked.left(now)
-					if left <= 0 {
-						next.ServeHTTP(w, r)
-						return
-					}
-					w.Header().Set("Retry-After", retryAfter(left))
-					w.Header().Set("Server", "edge-proxy")
-					w.Header().Set("X-Edge-Location", "fra1-edge-07")
-					w.Header().Set("X-Request-Id", "waf-4f1c2a")
-					fault.NoteOf(r).Origin = "waf"
-					fault.Respond(w, r, http.StatusUnauthorized, "waf_block", "text/html; charset=utf-8", wafPage)
-				})
-			})
+			env.Use(onAPI(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+				now := env.Now()
+				blocked.open(now)
+				left := blocked.left(now)
+				if left <= 0 {
+					next.ServeHTTP(w, r)
+					return
+				}
+				w.Header().Set("Retry-After", retryAfter(left))
+				w.Header().Set("Server", "edge-proxy")
+				w.Header().Set("X-Edge-Location", "fra1-edge-07")
+				w.Header().Set("X-Request-Id", "waf-4f1c2a")
+				fault.NoteOf(r).Origin = "waf"
+				fault.Respond(w, r, http.StatusUnauthorized, "waf_block", "text/html; charset=utf-8", wafPage)
+			}))
 			return nil
 		},
 		Workload: Workload{
