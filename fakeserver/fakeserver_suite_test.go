@@ -13,8 +13,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/internal/clock"
 	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/internal/specserver"
 )
 
 // The specs drive a real, started fake server over HTTP, one server per
@@ -54,22 +54,8 @@ func serve(edits ...func(*config.File)) *harness {
 	for _, edit := range edits {
 		edit(cfg)
 	}
-	s, err := fakeserver.New(fakeserver.WithConfig(cfg), fakeserver.WithClock(clock.Frozen(t0)))
-	Expect(err).NotTo(HaveOccurred())
-	Expect(s.Start()).To(Succeed())
-	DeferCleanup(s.Close)
-	return &harness{Server: s, e: expectFor(s.URL())}
-}
-
-func expectFor(baseURL string) *httpexpect.Expect {
-	return httpexpect.WithConfig(httpexpect.Config{
-		BaseURL:  baseURL,
-		Reporter: httpexpect.NewAssertReporter(GinkgoT()),
-		Client: &http.Client{
-			Timeout:       5 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	})
+	s := specserver.Start(cfg, t0)
+	return &harness{Server: s, e: specserver.Expect(s.URL())}
 }
 
 // token posts a form to the token endpoint, authenticating the client

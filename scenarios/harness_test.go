@@ -10,8 +10,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/internal/clock"
 	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/internal/specserver"
 )
 
 // Defaults of the embedded configuration the specs authenticate with.
@@ -42,30 +42,13 @@ func start(params map[string]string, ids ...string) *harness {
 // startWith is start on another configuration than the built-in one.
 func startWith(cfg *config.File, params map[string]string, ids ...string) *harness {
 	GinkgoHelper()
-	s, err := fakeserver.New(fakeserver.WithConfig(cfg), fakeserver.WithClock(clock.Frozen(t0)))
-	Expect(err).NotTo(HaveOccurred())
-	Expect(s.Start()).To(Succeed())
-	DeferCleanup(s.Close)
+	s := specserver.Start(cfg, t0)
 	var ps []map[string]string
 	if params != nil {
 		ps = append(ps, params)
 	}
 	Expect(s.Activate(ids, ps...)).To(Succeed())
-	// A transport of its own, closed before the server: a connection the
-	// shared default transport dialed but never used would keep Shutdown
-	// waiting its full five seconds, and fail the cleanup.
-	tr := &http.Transport{}
-	DeferCleanup(tr.CloseIdleConnections)
-	e := httpexpect.WithConfig(httpexpect.Config{
-		BaseURL:  s.URL(),
-		Reporter: httpexpect.NewAssertReporter(GinkgoT()),
-		Client: &http.Client{
-			Transport:     tr,
-			Timeout:       5 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	})
-	return &harness{Server: s, e: e}
+	return &harness{Server: s, e: specserver.Expect(s.URL())}
 }
 
 // scenario starts a server with one scenario at its default parameters.
