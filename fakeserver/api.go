@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
 	"github.com/authchaos/authchaos/internal/config"
 )
@@ -54,11 +55,11 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		if len(methods) > 0 {
 			w.Header().Set("Allow", strings.Join(methods, ", "))
-			fault.NoteOf(r).Reason = "method_not_allowed"
+			fault.NoteOf(r).Reason = journal.MethodNotAllowed
 			fault.WriteJSON(w, http.StatusMethodNotAllowed, map[string]any{"status": 405, "reason": "method_not_allowed", "hint": "allowed: " + strings.Join(methods, ", ")})
 			return
 		}
-		fault.NoteOf(r).Reason = "not_found"
+		fault.NoteOf(r).Reason = journal.NotFound
 		fault.WriteJSON(w, http.StatusNotFound, map[string]any{"status": 404, "reason": "not_found", "hint": fmt.Sprintf("no route %s %s; check the path for typos, extra slashes or a wrong prefix", r.Method, r.URL.Path)})
 		return
 	}
@@ -85,7 +86,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusBadRequest // RFC 6750 §3.1 invalid_request
 		}
 		s.deny(w, r, knobs, fault.Challenge{Status: status, Scheme: challengeScheme(scheme), Error: "invalid_request",
-			Description: describeMalformed(malformed), Reason: "malformed_credentials",
+			Description: describeMalformed(malformed), Reason: journal.MalformedCredentials,
 			Hint: "fix how the credential is encoded; sending it again unchanged will fail the same way"})
 		return
 	case cred.Scheme == authn.Cookie && r.Header.Get("Authorization") != "":
@@ -94,11 +95,11 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		// Authorization is refused, not taken as a session.
 		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
 			Description: "Cookie is not an Authorization scheme: the session id belongs in the " + authn.SessionCookie + " cookie",
-			Reason:      "wrong_scheme", Hint: fmt.Sprintf("send the session as a cookie, or resend with %s", strings.Join(schemes, " or ")),
+			Reason:      journal.WrongScheme, Hint: fmt.Sprintf("send the session as a cookie, or resend with %s", strings.Join(schemes, " or ")),
 			Extra: map[string]any{"accepted_schemes": schemes}})
 		return
 	case cred.Scheme == authn.None:
-		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: "missing_credentials",
+		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: journal.MissingCredentials,
 			Hint:    fmt.Sprintf("send credentials: this route accepts %s", strings.Join(schemes, ", ")),
 			Headers: s.moreChallenges(schemes)})
 		return
@@ -107,7 +108,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		// every accepted scheme gets a challenge, as for no credential.
 		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
 			Description: fmt.Sprintf("this route accepts %s credentials, got %s", strings.Join(schemes, " or "), safeScheme(cred.Scheme)),
-			Reason:      "wrong_scheme", Hint: fmt.Sprintf("resend with %s", strings.Join(schemes, " or ")),
+			Reason:      journal.WrongScheme, Hint: fmt.Sprintf("resend with %s", strings.Join(schemes, " or ")),
 			Headers: s.moreChallenges(schemes), Extra: map[string]any{"accepted_schemes": schemes}})
 		return
 	}
@@ -124,12 +125,12 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		// RFC 6750 §3.1: insufficient_scope is 403, with the scope needed.
 		s.deny(w, r, knobs, fault.Challenge{Status: http.StatusForbidden, Scheme: challengeScheme(cred.Scheme), Error: "insufficient_scope",
 			Description: fmt.Sprintf("this route needs scope %s; the credential has %q", strings.Join(missing, " "), strings.Join(who.scopes, " ")),
-			Scope:       strings.Join(scopes, " "), Reason: "insufficient_scope",
+			Scope:       strings.Join(scopes, " "), Reason: journal.InsufficientScope,
 			Hint: "ask for a token with the scopes in the scope parameter, then retry"})
 		return
 	}
 	if missing := missingAll(roles, who.roles); len(missing) > 0 {
-		fault.NoteOf(r).Reason = "insufficient_role"
+		fault.NoteOf(r).Reason = journal.InsufficientRole
 		fault.WriteJSON(w, http.StatusForbidden, map[string]any{"status": 403, "reason": "insufficient_role",
 			"hint": fmt.Sprintf("authenticated as %s, but this route needs role %s: a new token will not help, ask an administrator", who.user, strings.Join(missing, ", "))})
 		return
@@ -220,12 +221,12 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 			// Every access token names its client; an ID token (OpenID
 			// Connect Core §2) says who logged in and grants nothing.
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "this is an ID token, not an access token",
-				Reason: "id_token_as_access_token", Hint: "send the access_token from the token response, not the id_token"}
+				Reason: journal.IDTokenAsAccessToken, Hint: "send the access_token from the token response, not the id_token"}
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if rec, ok := s.tokens[claims.ID]; ok && rec.revoked {
-			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "the access token was revoked", Reason: "token_revoked",
+			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "the access token was revoked", Reason: journal.TokenRevoked,
 				Hint: "get a new access token (refresh it or authenticate again) and retry once"}
 		}
 		p := principal{user: claims.Subject, scopes: strings.Fields(extra.Scope)}
@@ -240,7 +241,7 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 		// a one-time code: where logins need one (mfa-required), Basic is
 		// refused, or it would be the way around the second factor.
 		u, lerr := s.checkPasswordLocked(s.st, cred.User, cred.Secret, "")
-		if lerr != nil && lerr.reason == "mfa_required" {
+		if lerr != nil && lerr.reason == journal.MFARequired {
 			lerr.description = "this account needs a one-time code, which Basic credentials cannot carry"
 			lerr.hint = "log in with POST /login (password and otp) and use the session, or get a token with the password grant and otp"
 		}
@@ -254,9 +255,9 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 		k, ok := s.st.apiKeys[cred.Secret]
 		switch {
 		case !ok:
-			return principal{}, &fault.Challenge{Error: "invalid_key", Description: "the API key is not known here", Reason: "invalid_api_key", Hint: "check the key belongs to this environment"}
+			return principal{}, &fault.Challenge{Error: "invalid_key", Description: "the API key is not known here", Reason: journal.InvalidAPIKey, Hint: "check the key belongs to this environment"}
 		case k.revoked:
-			return principal{}, &fault.Challenge{Error: "invalid_key", Description: "the API key was revoked", Reason: "api_key_revoked", Hint: "a revoked key never comes back: stop and ask for a new key"}
+			return principal{}, &fault.Challenge{Error: "invalid_key", Description: "the API key was revoked", Reason: journal.APIKeyRevoked, Hint: "a revoked key never comes back: stop and ask for a new key"}
 		}
 		p := principal{user: k.owner, scopes: k.scopes}
 		if u, ok := s.st.users[k.owner]; ok {
@@ -269,15 +270,15 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 		ss, ok := s.st.sessions[cred.Secret]
 		switch {
 		case !ok:
-			return principal{}, &fault.Challenge{Reason: "session_unknown", Description: "the session is not known (logged out, or ended by the server)", Hint: "log in again"}
+			return principal{}, &fault.Challenge{Reason: journal.SessionUnknown, Description: "the session is not known (logged out, or ended by the server)", Hint: "log in again"}
 		case !now.Before(ss.expires):
 			delete(s.st.sessions, cred.Secret)
-			return principal{}, &fault.Challenge{Reason: "session_expired", Description: "the session expired at " + ss.expires.UTC().Format(time.RFC3339), Hint: "log in again, then retry"}
+			return principal{}, &fault.Challenge{Reason: journal.SessionExpired, Description: "the session expired at " + ss.expires.UTC().Format(time.RFC3339), Hint: "log in again, then retry"}
 		}
 		u := s.st.users[ss.user]
 		return principal{user: u.name, scopes: u.scopes, roles: u.roles}, nil
 	}
-	return principal{}, &fault.Challenge{Reason: "wrong_scheme", Description: "unsupported scheme " + cred.Scheme}
+	return principal{}, &fault.Challenge{Reason: journal.WrongScheme, Description: "unsupported scheme " + cred.Scheme}
 }
 
 var items = []map[string]any{

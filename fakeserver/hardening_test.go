@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/config"
 )
 
@@ -106,7 +107,7 @@ var _ = Describe("Basic credentials where logins need a one-time code", func() {
 		Expect(h.Activate([]string{"mfa-required"})).To(Succeed())
 		body := challengeOf(h.withAuth("/api/me", basic("alice", "wonderland")), "Basic", "mfa_required")
 		body.Value("hint").String().Contains("otp")
-		Expect(h.Journal().Entries(0)).To(ContainElement(HaveField("Reason", "mfa_required")))
+		Expect(h.Journal().Entries(0)).To(ContainElement(HaveField("Reason", journal.MFARequired)))
 	})
 })
 

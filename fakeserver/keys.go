@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
@@ -78,7 +79,7 @@ func (k *keyring) sign(claims jwt.Claims, extra any) (string, error) {
 // tokenError is why a token did not verify: a reason for the journal and
 // a description for the client.
 type tokenError struct {
-	Reason      string
+	Reason      journal.Reason
 	Description string
 }
 
@@ -91,39 +92,39 @@ func (k *keyring) verify(raw, issuer string, now time.Time) (jwt.Claims, accessC
 	var claims jwt.Claims
 	var extra accessClaims
 	if strings.Count(raw, ".") != 2 {
-		return claims, extra, &tokenError{"malformed_token", fmt.Sprintf("token is not a JWT: want 3 dot-separated parts, got %d", strings.Count(raw, ".")+1)}
+		return claims, extra, &tokenError{journal.MalformedToken, fmt.Sprintf("token is not a JWT: want 3 dot-separated parts, got %d", strings.Count(raw, ".")+1)}
 	}
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{signingAlg})
 	if err != nil {
-		return claims, extra, &tokenError{"malformed_token", "token is not a valid JWS: " + err.Error()}
+		return claims, extra, &tokenError{journal.MalformedToken, "token is not a valid JWS: " + err.Error()}
 	}
 	if len(tok.Headers) != 1 {
-		return claims, extra, &tokenError{"malformed_token", "token must carry exactly one signature"}
+		return claims, extra, &tokenError{journal.MalformedToken, "token must carry exactly one signature"}
 	}
 	kid := tok.Headers[0].KeyID
 	k.mu.RLock()
 	pub, ok := k.pub, kid == k.kid
 	k.mu.RUnlock()
 	if !ok {
-		return claims, extra, &tokenError{"unknown_signing_key", fmt.Sprintf("token is signed with key %q, which is not in /jwks (the signing key was rotated)", kid)}
+		return claims, extra, &tokenError{journal.UnknownSigningKey, fmt.Sprintf("token is signed with key %q, which is not in /jwks (the signing key was rotated)", kid)}
 	}
 	if err := tok.Claims(pub, &claims, &extra); err != nil {
-		return claims, extra, &tokenError{"bad_signature", "token signature does not verify with key " + kid}
+		return claims, extra, &tokenError{journal.BadSignature, "token signature does not verify with key " + kid}
 	}
 	if claims.Issuer != issuer {
-		return claims, extra, &tokenError{"wrong_issuer", fmt.Sprintf("token issuer %q is not %q", claims.Issuer, issuer)}
+		return claims, extra, &tokenError{journal.WrongIssuer, fmt.Sprintf("token issuer %q is not %q", claims.Issuer, issuer)}
 	}
 	if claims.Expiry == nil {
-		return claims, extra, &tokenError{"malformed_token", "token has no exp claim"}
+		return claims, extra, &tokenError{journal.MalformedToken, "token has no exp claim"}
 	}
 	// RFC 7519 §4.1.4: exp is the time "on or after which the JWT MUST
 	// NOT be accepted", so the token dies at exp itself, as refresh tokens
 	// and sessions do.
 	if !now.Before(claims.Expiry.Time()) {
-		return claims, extra, &tokenError{"token_expired", fmt.Sprintf("token expired at %s (server time %s)", claims.Expiry.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
+		return claims, extra, &tokenError{journal.TokenExpired, fmt.Sprintf("token expired at %s (server time %s)", claims.Expiry.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
 	}
 	if claims.NotBefore != nil && now.Before(claims.NotBefore.Time()) {
-		return claims, extra, &tokenError{"token_not_yet_valid", fmt.Sprintf("token is not valid before %s (server time %s)", claims.NotBefore.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
+		return claims, extra, &tokenError{journal.TokenNotYetValid, fmt.Sprintf("token is not valid before %s (server time %s)", claims.NotBefore.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
 	}
 	return claims, extra, nil
 }

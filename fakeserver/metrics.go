@@ -30,7 +30,7 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) observe(e Entry) {
-	m.requests.WithLabelValues(strconv.Itoa(e.Status), e.Reason, e.Scenario).Inc()
+	m.requests.WithLabelValues(strconv.Itoa(e.Status), string(e.Reason), e.Scenario).Inc()
 }
 
 func (m *metrics) handler() http.Handler {

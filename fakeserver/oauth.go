@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
 	"github.com/authchaos/authchaos/internal/config"
 )
@@ -33,7 +34,7 @@ type oauthError struct {
 	status      int
 	code        string
 	description string
-	reason      string
+	reason      journal.Reason
 	hint        string
 }
 
@@ -60,13 +61,13 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	note := fault.NoteOf(r)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "bad_content_type",
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.BadContentType,
 			description: fmt.Sprintf("Content-Type is %q, want application/x-www-form-urlencoded (RFC 6749 §4)", r.Header.Get("Content-Type"))})
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "bad_form", description: "form body does not parse: " + err.Error()})
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.BadForm, description: "form body does not parse: " + err.Error()})
 		return
 	}
 	grant := r.PostForm.Get("grant_type")
@@ -106,7 +107,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		if len(scopes) > 0 {
 			for _, sc := range scopes {
 				if !slices.Contains(rt.scopes, sc) {
-					s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_scope", reason: "scope_exceeds_grant",
+					s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_scope", reason: journal.ScopeExceedsGrant,
 						description: fmt.Sprintf("scope %q was not granted originally (granted: %s); a refresh cannot widen scope", sc, strings.Join(rt.scopes, " ")),
 						hint:        "ask for the wider scope with a new grant (password, client_credentials or authorization_code)"})
 					return
@@ -131,15 +132,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		note.Subject = code.user
 		resp, err = s.issueLocked(st, issuer, code.user, c.ID, code.scopes, "", true)
 	case "":
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "missing_grant_type", description: "grant_type is required (valid: client_credentials, password, refresh_token, authorization_code)"})
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.MissingGrantType, description: "grant_type is required (valid: client_credentials, password, refresh_token, authorization_code)"})
 		return
 	default:
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "unsupported_grant_type", reason: "unsupported_grant_type",
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "unsupported_grant_type", reason: journal.UnsupportedGrantType,
 			description: fmt.Sprintf("grant_type %q is not supported (valid: client_credentials, password, refresh_token, authorization_code)", grant)})
 		return
 	}
 	if err != nil {
-		s.writeOAuthError(w, r, oauthError{status: 500, code: "server_error", reason: "signing_failed", description: err.Error()})
+		s.writeOAuthError(w, r, oauthError{status: 500, code: "server_error", reason: journal.SigningFailed, description: err.Error()})
 		return
 	}
 	note.Scope = resp.Scope
@@ -147,9 +148,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	fault.WriteJSON(w, http.StatusOK, resp)
 }
 
-func oauthCode(reason string) string {
-	if reason == "mfa_required" {
-		return "mfa_required"
+func oauthCode(reason journal.Reason) string {
+	if reason == journal.MFARequired {
+		return string(journal.MFARequired) // the reason doubles as the OAuth error code clients test for
 	}
 	return "invalid_grant"
 }
@@ -168,7 +169,7 @@ func (s *Server) authenticateClient(r *http.Request) (config.Client, *oauthError
 		if ok {
 			desc = fmt.Sprintf("client secret for %q is wrong", id)
 		}
-		return config.Client{}, &oauthError{status: 401, code: "invalid_client", reason: "invalid_client",
+		return config.Client{}, &oauthError{status: 401, code: "invalid_client", reason: journal.InvalidClient,
 			description: desc, hint: "check that the client id and secret belong to this environment (staging and production have different clients)"}
 	}
 	return c, nil
@@ -186,59 +187,62 @@ func clientCredentials(r *http.Request) (id, secret string, _ *oauthError) {
 			if errors.As(err, &m) {
 				msg = describeMalformed(m)
 			}
-			return "", "", &oauthError{status: 401, code: "invalid_client", reason: "malformed_client_auth", description: msg}
+			return "", "", &oauthError{status: 401, code: "invalid_client", reason: journal.MalformedClientAuth, description: msg}
 		}
 		if formSecret != "" {
-			return "", "", &oauthError{status: 400, code: "invalid_request", reason: "two_client_auth_methods", description: "client authenticated with both Basic and client_secret; use one (RFC 6749 §2.3)"}
+			return "", "", &oauthError{status: 400, code: "invalid_request", reason: journal.TwoClientAuthMethods, description: "client authenticated with both Basic and client_secret; use one (RFC 6749 §2.3)"}
 		}
 		id, errID := url.QueryUnescape(cred.User)
 		sec, errSec := url.QueryUnescape(cred.Secret)
 		if errID != nil || errSec != nil {
-			return "", "", &oauthError{status: 401, code: "invalid_client", reason: "malformed_client_auth", description: "Basic client credentials are not form-urlencoded (RFC 6749 §2.3.1)"}
+			return "", "", &oauthError{status: 401, code: "invalid_client", reason: journal.MalformedClientAuth, description: "Basic client credentials are not form-urlencoded (RFC 6749 §2.3.1)"}
 		}
 		return id, sec, nil
 	}
 	if formID == "" {
-		return "", "", &oauthError{status: 401, code: "invalid_client", reason: "missing_client_auth", description: "no client authentication: send HTTP Basic or client_id and client_secret"}
+		return "", "", &oauthError{status: 401, code: "invalid_client", reason: journal.MissingClientAuth, description: "no client authentication: send HTTP Basic or client_id and client_secret"}
 	}
 	return formID, formSecret, nil
 }
 
 // loginError is a failed primary authentication.
-type loginError struct{ reason, description, hint string }
+type loginError struct {
+	reason            journal.Reason
+	description, hint string
+}
 
 // checkPasswordLocked verifies a user's password (and one-time code when
 // MFA is on), counting failures toward the lock-out.
 func (s *Server) checkPasswordLocked(st *state, name, password, otp string) (*user, *loginError) {
 	u, ok := st.users[name]
 	if !ok {
-		return nil, &loginError{"wrong_password", "username or password is wrong", "check the credentials; do not retry automatically, accounts lock after repeated failures"}
+		return nil, &loginError{journal.WrongPassword, "username or password is wrong", "check the credentials; do not retry automatically, accounts lock after repeated failures"}
 	}
 	if u.locked {
-		return nil, &loginError{"account_locked", fmt.Sprintf("account %q is locked after %d failed logins", name, u.failures), "an administrator must unlock the account (POST /__admin/reset)"}
+		return nil, &loginError{journal.AccountLocked, fmt.Sprintf("account %q is locked after %d failed logins", name, u.failures), "an administrator must unlock the account (POST /__admin/reset)"}
 	}
 	if subtle.ConstantTimeCompare([]byte(u.password), []byte(password)) != 1 {
 		u.failures++
 		if n := st.knobs.LockoutAfter; n > 0 && u.failures >= n {
 			u.locked = true
-			return nil, &loginError{"account_locked", fmt.Sprintf("wrong password; account %q is now locked after %d failures", name, u.failures), "stop retrying passwords: each attempt counted toward the lock-out"}
+			return nil, &loginError{journal.AccountLocked, fmt.Sprintf("wrong password; account %q is now locked after %d failures", name, u.failures), "stop retrying passwords: each attempt counted toward the lock-out"}
 		}
 		desc := "username or password is wrong"
 		if n := st.knobs.LockoutAfter; n > 0 {
 			desc = fmt.Sprintf("username or password is wrong (%d of %d attempts before lock-out)", u.failures, n)
 		}
-		return nil, &loginError{"wrong_password", desc, "check the credentials; do not retry automatically, accounts lock after repeated failures"}
+		return nil, &loginError{journal.WrongPassword, desc, "check the credentials; do not retry automatically, accounts lock after repeated failures"}
 	}
 	if st.knobs.RequireMFA {
 		now, step := s.clock.Now(), st.lifetime(s.cfg).otp
 		switch otp {
 		case "":
-			return nil, &loginError{"mfa_required", "a one-time code is required: send it as otp", "read the current code from the authenticator (otp_url) and log in again with it"}
+			return nil, &loginError{journal.MFARequired, "a one-time code is required: send it as otp", "read the current code from the authenticator (otp_url) and log in again with it"}
 		case totp(name, now, step):
 		case totp(name, now.Add(-step), step):
-			return nil, &loginError{"otp_expired", "the one-time code has expired", "read the current code and try again at once"}
+			return nil, &loginError{journal.OTPExpired, "the one-time code has expired", "read the current code and try again at once"}
 		default:
-			return nil, &loginError{"otp_invalid", "the one-time code is wrong", "read the current code from the authenticator"}
+			return nil, &loginError{journal.OTPInvalid, "the one-time code is wrong", "read the current code from the authenticator"}
 		}
 	}
 	u.failures = 0
@@ -246,22 +250,22 @@ func (s *Server) checkPasswordLocked(st *state, name, password, otp string) (*us
 }
 
 func (s *Server) useRefreshLocked(st *state, raw, clientID string) (*refreshToken, *oauthError) {
-	bad := func(reason, desc, hint string) *oauthError {
+	bad := func(reason journal.Reason, desc, hint string) *oauthError {
 		return &oauthError{status: 400, code: "invalid_grant", reason: reason, description: desc, hint: hint}
 	}
 	if raw == "" {
-		return nil, &oauthError{status: 400, code: "invalid_request", reason: "missing_refresh_token", description: "refresh_token is required"}
+		return nil, &oauthError{status: 400, code: "invalid_request", reason: journal.MissingRefreshToken, description: "refresh_token is required"}
 	}
 	rt, ok := st.refresh[raw]
 	switch {
 	case !ok:
-		return nil, bad("refresh_token_unknown", "refresh token is not known to this server", "log in again with the primary credentials")
+		return nil, bad(journal.RefreshTokenUnknown, "refresh token is not known to this server", "log in again with the primary credentials")
 	case rt.client != clientID:
-		return nil, bad("refresh_token_client_mismatch", "refresh token was issued to another client", "use the client that obtained it")
+		return nil, bad(journal.RefreshTokenClientMismatch, "refresh token was issued to another client", "use the client that obtained it")
 	case rt.revoked:
-		return nil, bad("refresh_token_revoked", "refresh token was revoked", "log in again with the primary credentials")
+		return nil, bad(journal.RefreshTokenRevoked, "refresh token was revoked", "log in again with the primary credentials")
 	case !s.clock.Now().Before(rt.expires):
-		return nil, bad("refresh_token_expired", "refresh token expired at "+rt.expires.UTC().Format(time.RFC3339), "log in again with the primary credentials")
+		return nil, bad(journal.RefreshTokenExpired, "refresh token expired at "+rt.expires.UTC().Format(time.RFC3339), "log in again with the primary credentials")
 	case rt.used && st.knobs.RotateRefresh:
 		// RFC 6819 §5.2.2.3 / OAuth 2.0 Security BCP §4.14: a rotated
 		// token presented again means two parties hold it; kill them all.
@@ -270,7 +274,7 @@ func (s *Server) useRefreshLocked(st *state, raw, clientID string) (*refreshToke
 				other.revoked = true
 			}
 		}
-		return nil, bad("refresh_token_reused", "refresh token was already used; the whole token family is revoked", "keep only the newest refresh token, and refresh once even when calls run concurrently")
+		return nil, bad(journal.RefreshTokenReused, "refresh token was already used; the whole token family is revoked", "keep only the newest refresh token, and refresh once even when calls run concurrently")
 	}
 	if st.knobs.RotateRefresh {
 		rt.used = true
@@ -279,27 +283,27 @@ func (s *Server) useRefreshLocked(st *state, raw, clientID string) (*refreshToke
 }
 
 func (s *Server) useCodeLocked(st *state, raw, clientID, redirectURI, verifier string) (*authCode, *oauthError) {
-	bad := func(reason, desc string) *oauthError {
+	bad := func(reason journal.Reason, desc string) *oauthError {
 		return &oauthError{status: 400, code: "invalid_grant", reason: reason, description: desc}
 	}
 	code, ok := st.codes[raw]
 	if !ok {
-		return nil, bad("code_unknown", "authorization code is unknown or already used")
+		return nil, bad(journal.CodeUnknown, "authorization code is unknown or already used")
 	}
 	delete(st.codes, raw) // one use only, RFC 6749 §4.1.2
 	switch {
 	case code.client != clientID:
-		return nil, bad("code_client_mismatch", "authorization code was issued to another client")
+		return nil, bad(journal.CodeClientMismatch, "authorization code was issued to another client")
 	case code.redirectURI != redirectURI:
-		return nil, bad("redirect_uri_mismatch", fmt.Sprintf("redirect_uri %q differs from the one in the authorization request", redirectURI))
+		return nil, bad(journal.RedirectURIMismatch, fmt.Sprintf("redirect_uri %q differs from the one in the authorization request", redirectURI))
 	case !s.clock.Now().Before(code.expires):
-		return nil, bad("code_expired", "authorization code expired")
+		return nil, bad(journal.CodeExpired, "authorization code expired")
 	case code.challenge != "" && pkceS256(verifier) != code.challenge:
-		return nil, bad("pkce_mismatch", "code_verifier does not match code_challenge (S256)")
+		return nil, bad(journal.PKCEMismatch, "code_verifier does not match code_challenge (S256)")
 	case code.challenge == "" && verifier != "":
 		// RFC 9700 §4.8.2: a verifier for a code issued without a
 		// challenge is a PKCE downgrade attempt.
-		return nil, bad("pkce_downgrade", "code_verifier sent, but the authorization request had no code_challenge")
+		return nil, bad(journal.PKCEDowngrade, "code_verifier sent, but the authorization request had no code_challenge")
 	}
 	return code, nil
 }
@@ -317,7 +321,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	c, ok := s.client(q.Get("client_id"))
 	if !ok {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "invalid_client",
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.InvalidClient,
 			description: fmt.Sprintf("client_id %q is not registered; not redirecting", q.Get("client_id"))})
 		return
 	}
@@ -325,7 +329,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if !slices.Contains(c.RedirectURIs, redirect) {
 		// RFC 6749 §4.1.2.1: never redirect to an unverified URI.
 		fault.NoteOf(r).Subject = c.ID
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "redirect_uri_mismatch",
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.RedirectURIMismatch,
 			description: fmt.Sprintf("redirect_uri %q is not registered for client %s (registered: %s); exact match required, not redirecting", redirect, c.ID, strings.Join(c.RedirectURIs, ", ")),
 			hint:        "register the exact redirect URI, including scheme, port, path and trailing slash"})
 		return
@@ -343,12 +347,12 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, u.String(), http.StatusFound)
 	}
 	if q.Get("response_type") != "code" {
-		fault.NoteOf(r).Reason = "unsupported_response_type"
+		fault.NoteOf(r).Reason = journal.UnsupportedResponseType
 		back(url.Values{"error": {"unsupported_response_type"}, "error_description": {"only response_type=code is supported"}})
 		return
 	}
 	if q.Get("code_challenge") != "" && q.Get("code_challenge_method") != "S256" {
-		fault.NoteOf(r).Reason = "pkce_method"
+		fault.NoteOf(r).Reason = journal.PKCEMethod
 		back(url.Values{"error": {"invalid_request"}, "error_description": {"code_challenge_method must be S256"}})
 		return
 	}
@@ -368,7 +372,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if st.users[name] == nil {
-		fault.NoteOf(r).Reason = "no_user"
+		fault.NoteOf(r).Reason = journal.NoUser
 		back(url.Values{"error": {"access_denied"}, "error_description": {"no user is configured to approve the request"}})
 		return
 	}
@@ -384,7 +388,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "bad_form", description: "form body does not parse: " + err.Error()})
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.BadForm, description: "form body does not parse: " + err.Error()})
 		return
 	}
 	c, oerr := s.authenticateClient(r)
@@ -394,7 +398,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	token := r.PostForm.Get("token")
 	if token == "" {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: "missing_token", description: "token is required"})
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.MissingToken, description: "token is required"})
 		return
 	}
 	// An ID token names no client and grants nothing: nothing to revoke.
@@ -407,7 +411,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	// the client making the revocation request" and refuses it if not;
 	// otherwise one client could end another's grants.
 	if (isRefresh && rt.client != c.ID) || (isAccess && extra.ClientID != c.ID) {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "unauthorized_client", reason: "token_client_mismatch",
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "unauthorized_client", reason: journal.TokenClientMismatch,
 			description: fmt.Sprintf("the token was not issued to client %q, so it may not revoke it", c.ID),
 			hint:        "revoke a token with the client that obtained it"})
 		return

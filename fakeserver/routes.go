@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
 )
 
@@ -23,11 +24,11 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("/api/", s.handleAPI)
 	app.HandleFunc("GET /{$}", s.handleIndex)
 	app.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fault.NoteOf(r).Reason = "not_found"
+		fault.NoteOf(r).Reason = journal.NotFound
 		fault.WriteJSON(w, http.StatusNotFound, map[string]any{"status": 404, "reason": "not_found", "hint": "see GET / for the endpoints"})
 	})
 	s.app = app
-	edged := s.journaled("app", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	edged := s.journaled(journal.App, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		h := s.st.handler
 		s.mu.Unlock()
@@ -73,7 +74,7 @@ func (s *Server) serveOtherOrigin(w http.ResponseWriter, r *http.Request) {
 	note := fault.NoteOf(r)
 	leaked := note.Scheme != authn.None
 	if strings.HasPrefix(r.URL.Path, "/portal") {
-		fault.Respond(w, r, http.StatusOK, "captive_portal_page", "text/html; charset=utf-8", portalPage)
+		fault.Respond(w, r, http.StatusOK, journal.CaptivePortalPage, "text/html; charset=utf-8", portalPage)
 	} else {
 		fault.WriteJSON(w, http.StatusOK, map[string]any{"origin": "other", "host": r.Host, "path": r.URL.Path,
 			"items": items, "received_credential": leaked})
@@ -81,7 +82,7 @@ func (s *Server) serveOtherOrigin(w http.ResponseWriter, r *http.Request) {
 	// Whatever the page, a credential that arrives here went where it
 	// should never go: the leak is what the journal must say.
 	if leaked {
-		note.Reason = "credential_leaked"
+		note.Reason = journal.CredentialLeaked
 	}
 }
 

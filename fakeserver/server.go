@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/clock"
 	"github.com/authchaos/authchaos/internal/config"
 	"github.com/authchaos/authchaos/scenarios"
@@ -94,7 +95,7 @@ func New(opts ...Option) (*Server, error) {
 	if s.clock == nil {
 		s.clock = clock.New()
 	}
-	s.journal = newJournal(s.cfg.JournalCap)
+	s.journal = journal.New(s.cfg.JournalCap)
 	s.metrics = newMetrics()
 	if s.logger != nil {
 		prev := s.observer
@@ -110,7 +111,7 @@ func New(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.mux = s.routes()
-	s.alt = s.journaled("other-origin", http.HandlerFunc(s.serveOtherOrigin))
+	s.alt = s.journaled(journal.OtherOrigin, http.HandlerFunc(s.serveOtherOrigin))
 	var ids []string
 	var params []map[string]string
 	for _, sc := range s.cfg.Scenarios {

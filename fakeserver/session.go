@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	note := fault.NoteOf(r)
 	req, err := decodeLogin(w, r)
 	if err != nil {
-		fault.NoteOf(r).Reason = "bad_login_request"
+		fault.NoteOf(r).Reason = journal.BadLoginRequest
 		fault.WriteJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "reason": "bad_login_request", "hint": err.Error()})
 		return
 	}
@@ -36,7 +37,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	if limit := st.knobs.SessionLimit; lerr == nil && limit > 0 {
 		if live := st.liveSessions(u.name, now); live >= limit {
-			lerr = &loginError{"device_limit", fmt.Sprintf("%s already has %d active sessions (limit %d)", u.name, live, limit),
+			lerr = &loginError{journal.DeviceLimit, fmt.Sprintf("%s already has %d active sessions (limit %d)", u.name, live, limit),
 				"sign out on another device, or end old sessions, then log in again"}
 		}
 	}
@@ -44,10 +45,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		knobs := st.knobs
 		s.mu.Unlock()
 		extra := map[string]any{}
-		if lerr.reason == "mfa_required" {
+		if lerr.reason == journal.MFARequired {
 			extra["otp_required"] = true
 		}
-		s.deny(w, r, knobs, fault.Challenge{Scheme: "Session", Realm: s.cfg.Realm, Error: lerr.reason,
+		s.deny(w, r, knobs, fault.Challenge{Scheme: "Session", Realm: s.cfg.Realm, Error: string(lerr.reason),
 			Description: lerr.description, Reason: lerr.reason, Hint: lerr.hint, Extra: extra})
 		return
 	}

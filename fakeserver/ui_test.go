@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 )
 
 // The live view streams every journal entry as a server-sent event, so a
@@ -57,7 +58,7 @@ func TestLiveViewStreamsJournal(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatalf("event is not a journal entry: %v: %s", err, line)
 		}
-		if e.Path != "/api/me" || e.Status != 401 || e.Reason != "missing_credentials" {
+		if e.Path != "/api/me" || e.Status != 401 || e.Reason != journal.MissingCredentials {
 			t.Fatalf("streamed entry %+v, want the 401 for /api/me", e)
 		}
 		return

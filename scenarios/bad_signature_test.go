@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -48,7 +49,7 @@ var _ = Describe("bad-signature", func() {
 		resp := h.bearer("/api/items", access).Status(http.StatusUnauthorized)
 		resp.Header("WWW-Authenticate").HasPrefix("Bearer ").Contains(`error="invalid_token"`).Contains(old).Contains("not in /jwks")
 		resp.JSON().Object().HasValue("reason", "unknown_signing_key")
-		Expect(h.last()).To(journalEntry("/api/items", 401, "unknown_signing_key"))
+		Expect(h.last()).To(journalEntry("/api/items", 401, journal.UnknownSigningKey))
 		Expect(h.last().At).To(Equal(t0))
 	})
 

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -54,14 +56,14 @@ func init() {
 					}
 					w.Header().Set("WWW-Authenticate", `Basic realm="Restricted Content"`)
 					w.Header().Set("Server", "Apache/2.4.62 (Debian)")
-					fault.NoteOf(r).Origin = "apache"
-					fault.Respond(w, r, http.StatusUnauthorized, "htaccess_basic_auth", "text/html; charset=iso-8859-1", apacheUnauthorized(r.Host))
+					fault.NoteOf(r).Origin = journal.Apache
+					fault.Respond(w, r, http.StatusUnauthorized, journal.HtaccessBasicAuth, "text/html; charset=iso-8859-1", apacheUnauthorized(r.Host))
 				})
 			})
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/items")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"Basic", "Restricted Content"}},
 		},

@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -19,8 +20,8 @@ var _ = Describe("basic-auth-shadow", func() {
 		resp.Header("Server").HasPrefix("Apache/")
 		resp.HasContentType("text/html", "iso-8859-1")
 		resp.Body().Contains("This server could not verify that you").Contains("Server at 127.0.0.1 Port")
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "htaccess_basic_auth"),
-			HaveField("Origin", "apache"), HaveField("Scheme", "Bearer")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.HtaccessBasicAuth),
+			HaveField("Origin", journal.Apache), HaveField("Scheme", "Bearer")))
 
 		// The API's own Basic users are not in the .htpasswd, and nothing is not either.
 		h.e.GET("/api/me").WithHeader("Authorization", basic(username, password)).
@@ -35,7 +36,7 @@ var _ = Describe("basic-auth-shadow", func() {
 			Expect().Status(http.StatusUnauthorized)
 		resp.Header("WWW-Authenticate").HasPrefix(`Basic realm="authchaos"`)
 		resp.JSON().Object().HasValue("reason", "wrong_password")
-		Expect(h.last()).To(And(journalEntry("/api/me", 401, "wrong_password"), HaveField("Origin", "app")))
+		Expect(h.last()).To(And(journalEntry("/api/me", 401, journal.WrongPassword), HaveField("Origin", journal.App)))
 	})
 
 	It("covers only path", func() {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -47,29 +49,29 @@ func init() {
 					// The portal answers for every host and path, the
 					// token endpoint and login included.
 					w.Header().Set("Cache-Control", "no-store")
-					fault.NoteOf(r).Origin = "portal"
+					fault.NoteOf(r).Origin = journal.Portal
 					if mode == "redirect" {
 						portalHost := env.Origins().CrossHost
 						if portalHost == "" && r.URL.Path == "/portal" {
 							// No second origin (the handler runs without
 							// Start, inside httptest): the portal page is
 							// on this host, or the redirect would loop.
-							fault.Respond(w, r, http.StatusOK, "captive_portal_page", "text/html; charset=utf-8", guestWiFiPage)
+							fault.Respond(w, r, http.StatusOK, journal.CaptivePortalPage, "text/html; charset=utf-8", guestWiFiPage)
 							return
 						}
-						fault.NoteOf(r).Reason = "captive_portal_redirect"
+						fault.NoteOf(r).Reason = journal.CaptivePortalRedirect
 						orig := "http://" + r.Host + r.URL.RequestURI()
 						http.Redirect(w, r, portalHost+"/portal?continue="+url.QueryEscape(orig), http.StatusFound)
 						return
 					}
 					w.Header().Set("Retry-After", retryAfter(left))
-					fault.Respond(w, r, http.StatusUnauthorized, "captive_portal", "text/html; charset=utf-8", guestWiFiPage)
+					fault.Respond(w, r, http.StatusUnauthorized, journal.CaptivePortal, "text/html; charset=utf-8", guestWiFiPage)
 				})
 			})
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},

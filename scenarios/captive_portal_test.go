@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/clock"
 )
 
@@ -25,13 +26,13 @@ var _ = Describe("captive-portal", func() {
 		resp.Header("WWW-Authenticate").IsEmpty()
 		resp.Header("Retry-After").IsEqual("1")
 		resp.Body().Contains("accept our terms of use").NotContains(token)
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "captive_portal"),
-			HaveField("Origin", "portal"), HaveField("RetryAfter", "1")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.CaptivePortal),
+			HaveField("Origin", journal.Portal), HaveField("RetryAfter", "1")))
 
 		// The portal answers for everything, the token endpoint included.
 		h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).WithFormField("grant_type", "client_credentials").
 			Expect().Status(http.StatusUnauthorized).Body().Contains("Wi-Fi")
-		Expect(h.last()).To(journalEntry("/oauth/token", 401, "captive_portal"))
+		Expect(h.last()).To(journalEntry("/oauth/token", 401, journal.CaptivePortal))
 
 		h.Advance(time.Second)
 		h.bearer("/api/items", token).Status(http.StatusOK).JSON().Object().ContainsKey("items")
@@ -58,8 +59,8 @@ var _ = Describe("captive-portal", func() {
 		u, err := url.Parse(loc)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(u.Query().Get("continue")).To(Equal(h.URL() + "/api/items"))
-		Expect(h.last()).To(And(journalEntry("/api/items", 302, "captive_portal_redirect"),
-			HaveField("Origin", "portal"), HaveField("Location", loc)))
+		Expect(h.last()).To(And(journalEntry("/api/items", 302, journal.CaptivePortalRedirect),
+			HaveField("Origin", journal.Portal), HaveField("Location", loc)))
 
 		// The portal's host serves the terms page; a careful client sends it no credential.
 		tr := &http.Transport{}
@@ -71,8 +72,8 @@ var _ = Describe("captive-portal", func() {
 		Expect(page.StatusCode).To(Equal(http.StatusOK))
 		Expect(page.Header.Get("Content-Type")).To(HavePrefix("text/html"))
 		Expect(strings.ToLower(string(body))).To(ContainSubstring("accept the terms"))
-		Expect(h.last()).To(And(HaveField("Origin", "other-origin"), HaveField("Path", "/portal"),
-			HaveField("Reason", "captive_portal_page"), HaveField("Scheme", "none")))
+		Expect(h.last()).To(And(HaveField("Origin", journal.OtherOrigin), HaveField("Path", "/portal"),
+			HaveField("Reason", journal.CaptivePortalPage), HaveField("Scheme", "none")))
 	})
 
 	It("with mode=redirect journals a credential sent on to the portal's host as a leak", func() {
@@ -87,8 +88,8 @@ var _ = Describe("captive-portal", func() {
 		resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Do(req)
 		Expect(err).NotTo(HaveOccurred())
 		resp.Body.Close()
-		Expect(h.last()).To(And(HaveField("Origin", "other-origin"), HaveField("Path", "/portal"),
-			HaveField("Reason", "credential_leaked"), HaveField("Scheme", "Bearer")))
+		Expect(h.last()).To(And(HaveField("Origin", journal.OtherOrigin), HaveField("Path", "/portal"),
+			HaveField("Reason", journal.CredentialLeaked), HaveField("Scheme", "Bearer")))
 	})
 
 	It("with mode=redirect and no second origin (the server inside httptest) serves the portal on its own host instead of looping", func() {

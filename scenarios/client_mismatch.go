@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -38,7 +39,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:  "oauth2-client-credentials",
+			Auth:  adapter.AuthOAuth2ClientCredentials,
 			Steps: []Step{Get("/api/items")},
 			// The call never reaches the API: a client that cannot get a
 			// token gives up without an answer to the call, so it reports

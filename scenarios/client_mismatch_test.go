@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/clock"
 )
 
@@ -26,7 +27,7 @@ var _ = Describe("client-mismatch", func() {
 		obj.Value("error_description").String().Contains(`"authchaos-staging" is not registered`)
 		obj.Value("hint").String().Contains("environment")
 		resp.Body().NotContains(fx["client_secret"])
-		Expect(h.last()).To(And(journalEntry("/oauth/token", 401, "invalid_client"),
+		Expect(h.last()).To(And(journalEntry("/oauth/token", 401, journal.InvalidClient),
 			HaveField("Grant", "client_credentials"), HaveField("Subject", "authchaos-staging"), HaveField("Scheme", "Basic")))
 
 		// No token, so no API call can carry one.
@@ -41,7 +42,7 @@ var _ = Describe("client-mismatch", func() {
 			Expect().Status(http.StatusUnauthorized)
 		resp.Header("WWW-Authenticate").HasPrefix("Basic ").Contains(`error="invalid_client"`)
 		resp.JSON().Object().HasValue("error", "invalid_client").NotContainsKey("access_token")
-		Expect(h.last()).To(And(journalEntry("/oauth/token", 401, "invalid_client"), HaveField("Grant", "password")))
+		Expect(h.last()).To(And(journalEntry("/oauth/token", 401, journal.InvalidClient), HaveField("Grant", "password")))
 	})
 
 	It("with kind=wrong-secret keeps the right id and says the secret is wrong", func() {

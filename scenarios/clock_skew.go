@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -39,7 +40,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-password",
+			Auth:   adapter.AuthOAuth2Password,
 			Steps:  []Step{Get("/api/items"), Advance(2 * minute), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},

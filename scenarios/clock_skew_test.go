@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/clock"
 )
 
@@ -31,7 +32,7 @@ var _ = Describe("clock-skew", func() {
 		resp.JSON().Object().HasValue("reason", "token_expired").Value("error_description").String().
 			Contains("expired at " + t0.Add(5*time.Minute).Format(time.RFC3339)).
 			Contains("server time " + t0.Add(6*time.Minute).Format(time.RFC3339))
-		Expect(h.last()).To(journalEntry("/api/items", 401, "token_expired"))
+		Expect(h.last()).To(journalEntry("/api/items", 401, journal.TokenExpired))
 		Expect(h.last().At).To(Equal(t0.Add(2 * time.Minute)))
 
 		fresh := h.refresh(rt).Status(http.StatusOK).JSON().Object().Value("access_token").String().Raw()
@@ -62,7 +63,7 @@ var _ = Describe("clock-skew", func() {
 		resp.JSON().Object().HasValue("reason", "token_not_yet_valid").Value("error_description").String().
 			Contains("not valid before " + t0.Format(time.RFC3339)).
 			Contains("server time " + t0.Add(-4*time.Minute).Format(time.RFC3339))
-		Expect(h.last()).To(journalEntry("/api/items", 401, "token_not_yet_valid"))
+		Expect(h.last()).To(journalEntry("/api/items", 401, journal.TokenNotYetValid))
 
 		h.Advance(4 * time.Minute)
 		h.bearer("/api/items", access).Status(http.StatusOK)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -48,7 +49,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-password",
+			Auth:   adapter.AuthOAuth2Password,
 			Steps:  []Step{Get("/api/items"), Advance(6 * minute), GetN("/api/items", 8)},
 			Expect: Expect{Status: 200},
 		},

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -42,7 +43,7 @@ var _ = Describe("concurrent-expiry", func() {
 		Expect(burst(h, access, 8)).To(HaveEach(http.StatusUnauthorized))
 		refused := h.Journal().Entries(before)
 		Expect(refused).To(HaveLen(8))
-		Expect(refused).To(HaveEach(And(journalEntry("/api/items", 401, "token_expired"), HaveField("At", t0.Add(6*time.Minute)))))
+		Expect(refused).To(HaveEach(And(journalEntry("/api/items", 401, journal.TokenExpired), HaveField("At", t0.Add(6*time.Minute)))))
 
 		fresh := h.refresh(rt).Status(http.StatusOK).JSON().Object().Value("access_token").String().Raw()
 		Expect(burst(h, fresh, 8)).To(HaveEach(http.StatusOK))

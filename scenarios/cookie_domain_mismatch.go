@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -32,7 +33,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "session",
+			Auth:   adapter.AuthSession,
 			Steps:  []Step{Get("/api/me")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"cookie", "domain"}},
 		},

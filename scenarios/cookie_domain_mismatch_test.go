@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -54,7 +55,7 @@ var _ = Describe("cookie-domain-mismatch", func() {
 		u, _ := url.Parse(h.URL())
 		Expect(c.Jar.Cookies(u)).To(BeEmpty(), "RFC 6265 §5.3: a cookie for a domain the host is not in is ignored")
 		Expect(jarGet(c, h.URL(), "/api/me")).To(Equal(http.StatusUnauthorized))
-		Expect(h.last()).To(And(journalEntry("/api/me", 401, "missing_credentials"), HaveField("Scheme", "none")))
+		Expect(h.last()).To(And(journalEntry("/api/me", 401, journal.MissingCredentials), HaveField("Scheme", "none")))
 
 		// The session itself is good: only the cookie's Domain keeps it from coming back.
 		h.withCookie("/api/me", session).Status(http.StatusOK)

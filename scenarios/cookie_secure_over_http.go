@@ -7,6 +7,7 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/internal/authn"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -64,7 +65,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "session",
+			Auth:   adapter.AuthSession,
 			Steps:  []Step{Get("/api/me")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"secure", "cookie"}},
 		},

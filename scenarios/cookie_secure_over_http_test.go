@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -22,7 +23,7 @@ var _ = Describe("cookie-secure-over-http", func() {
 		denied.Header("WWW-Authenticate").NotEmpty()
 		denied.JSON().Object().HasValue("reason", "missing_credentials")
 		// The journal shows what the client sent; the API never saw it.
-		Expect(h.last()).To(And(journalEntry("/api/me", 401, "missing_credentials"), HaveField("Scheme", "Cookie")))
+		Expect(h.last()).To(And(journalEntry("/api/me", 401, journal.MissingCredentials), HaveField("Scheme", "Cookie")))
 
 		// Tokens are not cookies: they still work.
 		access, _ := h.passwordToken("read")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -33,7 +34,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:  "session",
+			Auth:  adapter.AuthSession,
 			Steps: []Step{Get("/api/me")},
 			// The login fails before the call is sent: status 0.
 			Expect: Expect{Status: 0, ErrorNames: []string{"device_limit", "device", "sessions"}},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/gavv/httpexpect/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -24,7 +25,7 @@ var _ = Describe("device-limit", func() {
 		obj.HasValue("reason", "device_limit")
 		obj.Value("error_description").String().Contains("alice already has 2 active sessions (limit 2)")
 		obj.Value("hint").String().Contains("sign out")
-		Expect(h.last()).To(And(journalEntry("/login", 401, "device_limit"), HaveField("Subject", username)))
+		Expect(h.last()).To(And(journalEntry("/login", 401, journal.DeviceLimit), HaveField("Subject", username)))
 
 		// The refusal is about sessions, not the account: another user logs
 		// in, and alice's tokens still work.

@@ -1,6 +1,9 @@
 package scenarios
 
-import "github.com/authchaos/authchaos/fakeserver/fault"
+import (
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
 
 func init() {
 	Register(&Scenario{
@@ -23,7 +26,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "session",
+			Auth:   adapter.AuthSession,
 			Steps:  []Step{Get("/api/me"), Advance(20 * minute), Get("/api/me")},
 			Expect: Expect{Status: 200},
 		},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -24,7 +25,7 @@ var _ = Describe("expired-session", func() {
 		obj.HasValue("reason", "session_expired")
 		obj.Value("error_description").String().Contains("expired at " + t0.Add(15*time.Minute).Format(time.RFC3339))
 		obj.Value("hint").String().Contains("log in again")
-		Expect(h.last()).To(And(journalEntry("/api/me", 401, "session_expired"), HaveField("Scheme", "Cookie"),
+		Expect(h.last()).To(And(journalEntry("/api/me", 401, journal.SessionExpired), HaveField("Scheme", "Cookie"),
 			HaveField("At", t0.Add(15*time.Minute))))
 	})
 

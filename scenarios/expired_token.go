@@ -1,6 +1,9 @@
 package scenarios
 
-import "github.com/authchaos/authchaos/fakeserver/fault"
+import (
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
 
 func init() {
 	Register(&Scenario{
@@ -23,7 +26,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-password",
+			Auth:   adapter.AuthOAuth2Password,
 			Steps:  []Step{Get("/api/items"), Advance(6 * minute), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},

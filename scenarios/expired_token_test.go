@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -18,7 +19,7 @@ var _ = Describe("expired-token", func() {
 		resp := h.bearer("/api/items", access).Status(http.StatusUnauthorized)
 		resp.Header("WWW-Authenticate").HasPrefix("Bearer ").Contains(`error="invalid_token"`).Contains(`realm="authchaos"`)
 		resp.JSON().Object().HasValue("reason", "token_expired").Value("hint").String().NotEmpty()
-		Expect(h.last()).To(journalEntry("/api/items", 401, "token_expired"))
+		Expect(h.last()).To(journalEntry("/api/items", 401, journal.TokenExpired))
 		Expect(h.last().Scenario).To(Equal("expired-token"))
 	})
 

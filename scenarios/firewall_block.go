@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -31,15 +33,15 @@ func init() {
 						return
 					}
 					w.Header().Set("X-Blocked-By", "perimeter-firewall")
-					fault.NoteOf(r).Origin = "firewall"
-					fault.Respond(w, r, http.StatusUnauthorized, "firewall_block", "text/plain; charset=utf-8",
+					fault.NoteOf(r).Origin = journal.Firewall
+					fault.Respond(w, r, http.StatusUnauthorized, journal.FirewallBlock, "text/plain; charset=utf-8",
 						"401 Unauthorized: Access denied by network policy (firewall rule 'block-api-items').\n")
 				})
 			})
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"firewall", "network policy", "access denied"}},
 		},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -20,8 +21,8 @@ var _ = Describe("firewall-block", func() {
 		resp.Header("Retry-After").IsEmpty()
 		resp.Header("X-Blocked-By").IsEqual("perimeter-firewall")
 		resp.Body().Contains("Access denied by network policy").NotContains(token)
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "firewall_block"),
-			HaveField("Origin", "firewall"), HaveField("RetryAfter", "")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.FirewallBlock),
+			HaveField("Origin", journal.Firewall), HaveField("RetryAfter", "")))
 
 		h.bearer("/api/items", h.clientToken("read")).Status(http.StatusUnauthorized)
 		h.withKey("/api/items", apiKey).Status(http.StatusUnauthorized)

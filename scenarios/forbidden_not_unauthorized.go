@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -34,7 +35,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-password",
+			Auth:   adapter.AuthOAuth2Password,
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 403, ErrorNames: []string{"insufficient_role", "forbidden", "403"}},
 		},

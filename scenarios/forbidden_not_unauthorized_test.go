@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -18,7 +19,7 @@ var _ = Describe("forbidden-not-unauthorized", func() {
 		obj := resp.JSON().Object()
 		obj.HasValue("status", 403).HasValue("reason", "insufficient_role")
 		obj.Value("hint").String().Contains("role admin").Contains("a new token will not help")
-		Expect(h.last()).To(And(journalEntry("/api/items", 403, "insufficient_role"), HaveField("Subject", username)))
+		Expect(h.last()).To(And(journalEntry("/api/items", 403, journal.InsufficientRole), HaveField("Subject", username)))
 	})
 
 	It("refuses a refreshed token and a new login just the same: a new credential does not help", func() {

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/config"
 	"github.com/authchaos/authchaos/internal/specserver"
 )
@@ -113,7 +114,7 @@ func (h *harness) last() fakeserver.Entry {
 }
 
 // journalEntry matches the fields a spec cares about in one entry.
-func journalEntry(path string, status int, reason string) OmegaMatcher {
+func journalEntry(path string, status int, reason journal.Reason) OmegaMatcher {
 	return And(
 		HaveField("Path", path),
 		HaveField("Status", status),

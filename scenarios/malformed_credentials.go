@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -57,7 +58,7 @@ func init() {
 		// The suites run the default kind: an API key has no renewal, so
 		// failing fast is the only correct answer.
 		Workload: Workload{
-			Auth:   "api-key",
+			Auth:   adapter.AuthAPIKey,
 			Steps:  []Step{Get("/api/me")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"malformed_credentials", "malformed", "invalid_request"}},
 		},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -26,7 +27,7 @@ var _ = Describe("malformed-credentials", func() {
 			obj.Value("error_description").String().Contains("send the scheme once")
 			obj.Value("hint").String().Contains("encoded")
 			resp.Body().NotContains(apiKey)
-			Expect(h.last()).To(And(journalEntry("/api/me", 401, "malformed_credentials"), HaveField("Scheme", "ApiKey")))
+			Expect(h.last()).To(And(journalEntry("/api/me", 401, journal.MalformedCredentials), HaveField("Scheme", "ApiKey")))
 		}
 	})
 
@@ -41,7 +42,7 @@ var _ = Describe("malformed-credentials", func() {
 		resp := h.bearer("/api/me", token).Status(http.StatusBadRequest)
 		resp.Header("WWW-Authenticate").HasPrefix(`Bearer realm="authchaos", error="invalid_request"`).Contains("b64token")
 		resp.JSON().Object().HasValue("reason", "malformed_credentials").HasValue("status", 400)
-		Expect(h.last()).To(journalEntry("/api/me", 400, "malformed_credentials"))
+		Expect(h.last()).To(journalEntry("/api/me", 400, journal.MalformedCredentials))
 
 		// Only the encoding is wrong: the same token in unpadded base64url works.
 		parts := strings.Split(token, ".")
@@ -62,7 +63,7 @@ var _ = Describe("malformed-credentials", func() {
 		resp := h.bearer("/api/me", fx["access_token"]).Status(http.StatusUnauthorized)
 		resp.Header("WWW-Authenticate").HasPrefix(`Bearer realm="authchaos", error="invalid_token"`).Contains("want 3 dot-separated parts, got 2")
 		resp.JSON().Object().HasValue("reason", "malformed_token")
-		Expect(h.last()).To(journalEntry("/api/me", 401, "malformed_token"))
+		Expect(h.last()).To(journalEntry("/api/me", 401, journal.MalformedToken))
 	})
 
 	It("rejects a kind it does not know, naming the valid ones", func() {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/gavv/httpexpect/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -32,7 +33,7 @@ var _ = Describe("mfa-required", func() {
 		obj := resp.JSON().Object()
 		obj.HasValue("reason", "mfa_required").HasValue("otp_required", true)
 		obj.Value("hint").String().Contains("otp_url")
-		Expect(h.last()).To(And(journalEntry("/login", 401, "mfa_required"), HaveField("Subject", username)))
+		Expect(h.last()).To(And(journalEntry("/login", 401, journal.MFARequired), HaveField("Subject", username)))
 
 		h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).
 			WithFormField("grant_type", "password").WithFormField("username", username).WithFormField("password", password).
@@ -56,7 +57,7 @@ var _ = Describe("mfa-required", func() {
 		Expect(fresh).NotTo(Equal(old))
 
 		loginWith(old).Status(http.StatusUnauthorized).JSON().Object().HasValue("reason", "otp_expired")
-		Expect(h.last()).To(journalEntry("/login", 401, "otp_expired"))
+		Expect(h.last()).To(journalEntry("/login", 401, journal.OTPExpired))
 
 		wrong := old
 		for wrong == old || wrong == fresh {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -39,7 +40,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "session",
+			Auth:   adapter.AuthSession,
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},

@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
 )
 
@@ -22,7 +23,7 @@ var _ = Describe("missing-credentials", func() {
 		obj.HasValue("reason", "missing_credentials").NotContainsKey("error")
 		obj.Value("hint").String().Contains("Bearer, Basic, ApiKey, Cookie")
 		// The journal keeps what the client sent; the app saw nothing.
-		Expect(h.last()).To(And(journalEntry("/api/me", 401, "missing_credentials"),
+		Expect(h.last()).To(And(journalEntry("/api/me", 401, journal.MissingCredentials),
 			HaveField("Scheme", "Cookie"), HaveField("Credential", authn.Fingerprint(session))))
 
 		// The edge fires once: the next call with the same cookie works.
@@ -55,6 +56,6 @@ var _ = Describe("missing-credentials", func() {
 		h := start(nil)
 		h.e.GET("/api/me").Expect().Status(http.StatusUnauthorized).
 			Header("WWW-Authenticate").IsEqual(`Bearer realm="authchaos"`)
-		Expect(h.last()).To(And(journalEntry("/api/me", 401, "missing_credentials"), HaveField("Scheme", "none")))
+		Expect(h.last()).To(And(journalEntry("/api/me", 401, journal.MissingCredentials), HaveField("Scheme", "none")))
 	})
 })

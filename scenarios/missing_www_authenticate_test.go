@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -22,7 +23,7 @@ var _ = Describe("missing-www-authenticate", func() {
 		resp.HasContentType("application/json")
 		resp.JSON().Object().IsEqual(bare)
 		// The server still knows why, and says so in its journal only.
-		Expect(h.last()).To(journalEntry("/api/items", 401, "token_expired"))
+		Expect(h.last()).To(journalEntry("/api/items", 401, journal.TokenExpired))
 
 		fresh := h.refresh(rt).Status(http.StatusOK).JSON().Object().Value("access_token").String().Raw()
 		h.bearer("/api/items", fresh).Status(http.StatusOK)
@@ -33,7 +34,7 @@ var _ = Describe("missing-www-authenticate", func() {
 		resp := h.e.GET("/api/items").Expect().Status(http.StatusUnauthorized)
 		Expect(resp.Raw().Header.Values("WWW-Authenticate")).To(BeEmpty())
 		resp.JSON().Object().IsEqual(bare)
-		Expect(h.last()).To(journalEntry("/api/items", 401, "missing_credentials"))
+		Expect(h.last()).To(journalEntry("/api/items", 401, journal.MissingCredentials))
 	})
 
 	It("leaves 403 insufficient_scope with its challenge: only 401s go bare", func() {

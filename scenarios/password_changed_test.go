@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -18,13 +19,13 @@ var _ = Describe("password-changed", func() {
 		resp := h.bearer("/api/items", access).Status(http.StatusUnauthorized)
 		resp.Header("WWW-Authenticate").Contains(`error="invalid_token"`)
 		resp.JSON().Object().HasValue("reason", "token_revoked")
-		Expect(h.last()).To(journalEntry("/api/items", 401, "token_revoked"))
+		Expect(h.last()).To(journalEntry("/api/items", 401, journal.TokenRevoked))
 
 		h.withCookie("/api/me", session).Status(http.StatusUnauthorized).JSON().Object().HasValue("reason", "session_unknown")
 
 		h.refresh(rt).Status(http.StatusBadRequest).JSON().Object().
 			HasValue("error", "invalid_grant").HasValue("reason", "refresh_token_revoked")
-		Expect(h.last()).To(And(journalEntry("/oauth/token", 400, "refresh_token_revoked"), HaveField("Grant", "refresh_token")))
+		Expect(h.last()).To(And(journalEntry("/oauth/token", 400, journal.RefreshTokenRevoked), HaveField("Grant", "refresh_token")))
 
 		h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).
 			WithFormField("grant_type", "password").WithFormField("username", username).WithFormField("password", password).
@@ -33,7 +34,7 @@ var _ = Describe("password-changed", func() {
 		login := h.e.POST("/login").WithJSON(map[string]string{"username": username, "password": password}).
 			Expect().Status(http.StatusUnauthorized)
 		login.Header("WWW-Authenticate").Contains(`error="wrong_password"`)
-		Expect(h.last()).To(And(journalEntry("/login", 401, "wrong_password"), HaveField("Subject", username)))
+		Expect(h.last()).To(And(journalEntry("/login", 401, journal.WrongPassword), HaveField("Subject", username)))
 	})
 
 	It("waits for `after` successful calls", func() {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -35,9 +37,9 @@ func init() {
 						next.ServeHTTP(w, r)
 						return
 					}
-					fault.NoteOf(r).Origin = "plugin"
+					fault.NoteOf(r).Origin = journal.Plugin
 					fault.Challenge{
-						Scheme: "Session", Realm: "members-only", Reason: "members_only_plugin",
+						Scheme: "Session", Realm: "members-only", Reason: journal.MembersOnlyPlugin,
 						Hint:    "the members-only plugin guards this path and accepts only a site member's login cookie; API credentials are not looked at, so none will pass",
 						Headers: http.Header{"X-Plugin": {"members-only/2.3.1"}},
 						Extra: map[string]any{"code": "rest_not_logged_in", "message": "You are not currently logged in.",
@@ -48,7 +50,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/me"), Get("/api/public/status")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"members_only", "members-only", "rest_not_logged_in", "not currently logged in", "plugin"}},
 		},

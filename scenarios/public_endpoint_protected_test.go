@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/gavv/httpexpect/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -28,7 +29,7 @@ var _ = Describe("public-endpoint-protected", func() {
 			obj.HasValue("code", "rest_not_logged_in").HasValue("message", "You are not currently logged in.").
 				HasValue("reason", "members_only_plugin")
 			obj.Value("hint").String().NotEmpty()
-			Expect(h.last()).To(And(journalEntry("/api/public/status", 401, "members_only_plugin"), HaveField("Origin", "plugin")), "with %s", name)
+			Expect(h.last()).To(And(journalEntry("/api/public/status", 401, journal.MembersOnlyPlugin), HaveField("Origin", journal.Plugin)), "with %s", name)
 		}
 
 		// The protected routes beside it work.

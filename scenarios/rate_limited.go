@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -63,13 +65,13 @@ func init() {
 				wait := max(int(math.Ceil(reset.Sub(now).Seconds())), 1)
 				h.Set("Retry-After", strconv.Itoa(wait))
 				h.Set("Via", "1.1 api-gateway")
-				fault.NoteOf(r).Origin = "rate-limiter"
+				fault.NoteOf(r).Origin = journal.RateLimiter
 				if body == "plain" {
-					fault.Respond(w, r, http.StatusUnauthorized, "rate_limited", "text/plain; charset=utf-8",
+					fault.Respond(w, r, http.StatusUnauthorized, journal.RateLimited, "text/plain; charset=utf-8",
 						fmt.Sprintf("Unauthorized: rate limit of %d requests per %s exceeded. Retry in %d s.\n", rate, window, wait))
 					return
 				}
-				fault.NoteOf(r).Reason = "rate_limited"
+				fault.NoteOf(r).Reason = journal.RateLimited
 				fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{
 					"message": "API rate limit exceeded", "reason": "rate_limited",
 					"hint": fmt.Sprintf("%d requests per %s allowed; keep your credential and retry after %d s (Retry-After)", rate, window, wait),
@@ -78,7 +80,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth: "oauth2-client-credentials",
+			Auth: adapter.AuthOAuth2ClientCredentials,
 			// Sequential: the fourth call is over the rate. (Concurrent
 			// refusals on one path would each be followed by the others,
 			// which a Retry-After check cannot tell from an early retry.)

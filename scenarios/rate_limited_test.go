@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -25,8 +26,8 @@ var _ = Describe("rate-limited", func() {
 		obj := resp.JSON().Object()
 		obj.HasValue("message", "API rate limit exceeded").HasValue("reason", "rate_limited")
 		obj.Value("hint").String().Contains("Retry-After")
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "rate_limited"),
-			HaveField("Origin", "rate-limiter"), HaveField("RetryAfter", "1"), HaveField("Scheme", "Bearer")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.RateLimited),
+			HaveField("Origin", journal.RateLimiter), HaveField("RetryAfter", "1"), HaveField("Scheme", "Bearer")))
 
 		// A new token does not help; the token endpoint itself is not limited.
 		h.bearer("/api/me", h.clientToken("read")).Status(http.StatusUnauthorized)
@@ -63,7 +64,7 @@ var _ = Describe("rate-limited", func() {
 		resp := h.bearer("/api/me", h.clientToken("read")).Status(http.StatusUnauthorized)
 		resp.HasContentType("text/plain")
 		resp.Body().Contains("rate limit of 0 requests per 1s exceeded")
-		Expect(h.last()).To(journalEntry("/api/me", 401, "rate_limited"))
+		Expect(h.last()).To(journalEntry("/api/me", 401, journal.RateLimited))
 	})
 
 	It("rejects a body it does not know", func() {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -35,14 +37,14 @@ func init() {
 						next.ServeHTTP(w, r)
 						return
 					}
-					fault.NoteOf(r).Reason = "redirect"
+					fault.NoteOf(r).Reason = journal.Redirect
 					http.Redirect(w, r, to, http.StatusTemporaryRedirect)
 				})
 			})
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/me"), Get("/api/items"), Get("/api/export")},
 			Expect: Expect{Status: 200},
 		},

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/gavv/httpexpect/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -33,20 +34,20 @@ var _ = Describe("redirect-strips-auth", func() {
 		resp := h.bearer("/api/items", token).Status(http.StatusTemporaryRedirect)
 		loc := resp.Header("Location").Raw()
 		Expect(loc).To(Equal(h.Origins().CrossHost + "/mirror/items"))
-		Expect(h.last()).To(And(journalEntry("/api/items", 307, "redirect"), HaveField("Location", loc), HaveField("Origin", "app")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 307, journal.Redirect), HaveField("Location", loc), HaveField("Origin", journal.App)))
 
 		other, path := at(loc)
 		// A careful client follows without its credential: the mirror answers.
 		other.GET(path).Expect().Status(http.StatusOK).JSON().Object().
 			HasValue("origin", "other").HasValue("received_credential", false).ContainsKey("items")
-		Expect(h.last()).To(And(journalEntry("/mirror/items", 200, ""), HaveField("Origin", "other-origin"),
+		Expect(h.last()).To(And(journalEntry("/mirror/items", 200, ""), HaveField("Origin", journal.OtherOrigin),
 			HaveField("Scheme", "none"), HaveField("Credential", "")))
 
 		// A leaky one forwards it: the mirror still answers, and the journal keeps the evidence.
 		other.GET(path).WithHeader("Authorization", "Bearer "+token).Expect().Status(http.StatusOK).
 			JSON().Object().HasValue("received_credential", true)
 		leak := h.last()
-		Expect(leak).To(And(journalEntry("/mirror/items", 200, "credential_leaked"), HaveField("Origin", "other-origin"),
+		Expect(leak).To(And(journalEntry("/mirror/items", 200, journal.CredentialLeaked), HaveField("Origin", journal.OtherOrigin),
 			HaveField("Scheme", "Bearer"), HaveField("Host", HavePrefix("localhost:"))))
 		Expect(leak.Credential).To(HavePrefix("sha256:"))
 		Expect(leak.Credential).NotTo(ContainSubstring(token))
@@ -59,7 +60,7 @@ var _ = Describe("redirect-strips-auth", func() {
 		Expect(loc).NotTo(HavePrefix(h.URL()))
 		other, path := at(loc)
 		other.GET(path).WithCookie("authchaos_session", h.login()).Expect().Status(http.StatusOK)
-		Expect(h.last()).To(And(journalEntry("/mirror/export", 200, "credential_leaked"), HaveField("Scheme", "Cookie")))
+		Expect(h.last()).To(And(journalEntry("/mirror/export", 200, journal.CredentialLeaked), HaveField("Scheme", "Cookie")))
 	})
 
 	It("redirects /api/me to itself, where the credential belongs and is still needed", func() {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -56,7 +57,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "session",
+			Auth:   adapter.AuthSession,
 			Steps:  []Step{Get("$authorize_path")},
 			Expect: Expect{Status: 400, ErrorNames: []string{"redirect_uri_mismatch", "redirect_uri", "redirect uri"}},
 		},

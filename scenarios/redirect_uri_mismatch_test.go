@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/clock"
 )
 
@@ -52,7 +53,7 @@ var _ = Describe("redirect-uri-mismatch", func() {
 		obj.HasValue("error", "invalid_request").HasValue("reason", "redirect_uri_mismatch")
 		obj.Value("error_description").String().Contains(registeredRedirect + `/"`).Contains("registered: " + registeredRedirect)
 		obj.Value("hint").String().Contains("trailing slash")
-		Expect(h.last()).To(And(journalEntry("/oauth/authorize", 400, "redirect_uri_mismatch"),
+		Expect(h.last()).To(And(journalEntry("/oauth/authorize", 400, journal.RedirectURIMismatch),
 			HaveField("Location", ""), HaveField("Subject", clientID)))
 	})
 

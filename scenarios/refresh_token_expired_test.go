@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -29,7 +30,7 @@ var _ = Describe("refresh-token-expired", func() {
 		obj.HasValue("error", "invalid_grant").HasValue("reason", "refresh_token_expired")
 		obj.Value("error_description").String().Contains("expired at " + t0.Add(30*time.Minute).Format(time.RFC3339))
 		obj.Value("hint").String().Contains("log in again")
-		Expect(h.last()).To(And(journalEntry("/oauth/token", 400, "refresh_token_expired"), HaveField("Grant", "refresh_token")))
+		Expect(h.last()).To(And(journalEntry("/oauth/token", 400, journal.RefreshTokenExpired), HaveField("Grant", "refresh_token")))
 
 		// The primary credentials still work: that is the recovery.
 		again, _ := h.passwordToken("read")

@@ -1,6 +1,9 @@
 package scenarios
 
-import "github.com/authchaos/authchaos/fakeserver/fault"
+import (
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
 
 func init() {
 	Register(&Scenario{
@@ -24,7 +27,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth: "oauth2-password",
+			Auth: adapter.AuthOAuth2Password,
 			// Two expiries in a row catch a client that keeps the first
 			// refresh token; concurrent calls after the third catch one
 			// that refreshes twice with the same token.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -46,7 +47,7 @@ var _ = Describe("refresh-token-rotation", func() {
 		obj := h.refresh(rt1).Status(http.StatusBadRequest).JSON().Object()
 		obj.HasValue("error", "invalid_grant").HasValue("reason", "refresh_token_reused")
 		obj.Value("error_description").String().Contains("already used").Contains("family is revoked")
-		Expect(h.last()).To(And(journalEntry("/oauth/token", 400, "refresh_token_reused"), HaveField("Grant", "refresh_token")))
+		Expect(h.last()).To(And(journalEntry("/oauth/token", 400, journal.RefreshTokenReused), HaveField("Grant", "refresh_token")))
 
 		// Even the newest token of the family is dead now.
 		h.refresh(rt2).Status(http.StatusBadRequest).JSON().Object().
@@ -94,7 +95,7 @@ var _ = Describe("refresh-token-rotation", func() {
 		var reasons []string
 		for _, e := range h.Journal().Entries(0) {
 			if e.Grant == "refresh_token" {
-				reasons = append(reasons, e.Reason)
+				reasons = append(reasons, string(e.Reason))
 			}
 		}
 		Expect(reasons).To(ConsistOf("", "refresh_token_reused"))

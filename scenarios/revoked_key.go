@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -25,7 +26,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "api-key",
+			Auth:   adapter.AuthAPIKey,
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"revoked", "api_key_revoked", "invalid_key"}},
 		},

@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
 )
 
@@ -20,7 +21,7 @@ var _ = Describe("revoked-key", func() {
 		obj.HasValue("reason", "api_key_revoked")
 		obj.Value("hint").String().Contains("never comes back")
 		resp.Body().NotContains(apiKey)
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "api_key_revoked"),
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.APIKeyRevoked),
 			HaveField("Scheme", "ApiKey"), HaveField("Credential", authn.Fingerprint(apiKey))))
 
 		// For good: it does not come back, whatever the route.

@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -18,7 +19,7 @@ var _ = Describe("revoked-token", func() {
 		resp.Header("WWW-Authenticate").HasPrefix("Bearer ").Contains(`realm="authchaos"`).
 			Contains(`error="invalid_token"`).Contains(`error_description="the access token was revoked"`)
 		resp.JSON().Object().HasValue("reason", "token_revoked").Value("hint").String().NotEmpty()
-		Expect(h.last()).To(journalEntry("/api/items", 401, "token_revoked"))
+		Expect(h.last()).To(journalEntry("/api/items", 401, journal.TokenRevoked))
 		Expect(h.last().At).To(Equal(t0))
 		Expect(h.last().Scheme).To(Equal("Bearer"))
 	})

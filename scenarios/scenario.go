@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 // Recovery is what a correct client does when the scenario bites.
@@ -108,7 +109,7 @@ type Scenario struct {
 // Workload is the scripted run the suites drive a client through.
 type Workload struct {
 	// Auth is the adapter auth kind the client is configured with.
-	Auth string
+	Auth adapter.AuthKind
 	// Scopes the client asks for; default ["read"].
 	Scopes []string
 	// Username/Password override the default user's (wrong-password).

@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -18,7 +19,7 @@ var _ = Describe("scope-mismatch", func() {
 		obj := resp.JSON().Object()
 		obj.HasValue("reason", "insufficient_scope").HasValue("scope", "read write")
 		obj.Value("error_description").String().Contains("needs scope write")
-		Expect(h.last()).To(And(journalEntry("/api/items", 403, "insufficient_scope"), HaveField("Subject", username)))
+		Expect(h.last()).To(And(journalEntry("/api/items", 403, journal.InsufficientScope), HaveField("Subject", username)))
 
 		// A refresh cannot widen the grant; a new grant with the scope can.
 		h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).

@@ -6,7 +6,9 @@ import (
 	"sync"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 // The client's two networks, from the documentation ranges (RFC 5737).
@@ -74,7 +76,7 @@ func init() {
 						return
 					}
 					fault.Challenge{
-						Scheme: "Session", Realm: realm, Reason: "session_network_changed",
+						Scheme: "Session", Realm: realm, Reason: journal.SessionNetworkChanged,
 						Description: fmt.Sprintf("the session was created from %s and is now used from %s; sessions are bound to the network they were created on", from, now),
 						Hint:        "log in again from this network, then retry once",
 					}.Write(w, r)
@@ -83,7 +85,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "session",
+			Auth:   adapter.AuthSession,
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},

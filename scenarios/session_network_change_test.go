@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -19,7 +20,7 @@ var _ = Describe("session-network-change", func() {
 		obj.HasValue("reason", "session_network_changed")
 		obj.Value("error_description").String().Contains("created from 203.0.113.24").Contains("now used from 198.51.100.7")
 		obj.Value("hint").String().Contains("log in again")
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "session_network_changed"), HaveField("Scheme", "Cookie")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.SessionNetworkChanged), HaveField("Scheme", "Cookie")))
 
 		second := h.login()
 		h.withCookie("/api/items", second).Status(http.StatusOK)

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
 	"github.com/authchaos/authchaos/internal/clock"
 	"github.com/authchaos/authchaos/internal/config"
@@ -27,7 +28,7 @@ var _ = Describe("stale-cached-credentials", func() {
 		// Nothing came before it: the token was dead on arrival.
 		es := h.Journal().Entries(0)
 		Expect(es).To(HaveLen(1))
-		Expect(es[0]).To(And(journalEntry("/api/items", 401, "token_revoked"),
+		Expect(es[0]).To(And(journalEntry("/api/items", 401, journal.TokenRevoked),
 			HaveField("Scheme", "Bearer"), HaveField("Credential", authn.Fingerprint(fx["access_token"]))))
 	})
 

@@ -9,7 +9,9 @@ import (
 	"sync"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 // legacyIssuer is the only issuer the old backend trusts.
@@ -57,10 +59,10 @@ func init() {
 					next.ServeHTTP(w, r)
 					return
 				}
-				fault.NoteOf(r).Origin = "api-old-1"
+				fault.NoteOf(r).Origin = journal.OldBackend
 				fault.Challenge{
 					Scheme: "Bearer", Realm: "authchaos-legacy", Error: "invalid_token",
-					Description: oldBackendRefusal(r), Reason: "stale_backend",
+					Description: oldBackendRefusal(r), Reason: journal.StaleBackend,
 					Hint: "this answer came from an old backend that a cached DNS record still points to (X-Backend: api-old-1); your token is fine on the current one: keep it, retry after Retry-After",
 					Headers: http.Header{
 						"X-Backend":   {"api-old-1"},
@@ -71,7 +73,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/items"), Get("/api/me")},
 			Expect: Expect{Status: 200},
 		},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -21,8 +22,8 @@ var _ = Describe("stale-dns", func() {
 		obj.HasValue("reason", "stale_backend").HasValue("error", "invalid_token")
 		obj.Value("hint").String().Contains("keep it")
 		resp.Body().NotContains(token)
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "stale_backend"),
-			HaveField("Origin", "api-old-1"), HaveField("RetryAfter", "1"), HaveField("Scheme", "Bearer")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.StaleBackend),
+			HaveField("Origin", journal.OldBackend), HaveField("RetryAfter", "1"), HaveField("Scheme", "Bearer")))
 
 		// A refresh does not help there: a brand-new token is refused the same way.
 		h.bearer("/api/me", h.clientToken("read")).Status(http.StatusUnauthorized).Header("X-Backend").IsEqual("api-old-1")
@@ -31,7 +32,7 @@ var _ = Describe("stale-dns", func() {
 		h.Advance(time.Second)
 		ok := h.bearer("/api/items", token).Status(http.StatusOK)
 		ok.Header("X-Backend").IsEmpty()
-		Expect(h.last()).To(And(journalEntry("/api/items", 200, ""), HaveField("Origin", "app")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 200, ""), HaveField("Origin", journal.App)))
 	})
 
 	It("with every=2 sends every other call to the old backend", func() {

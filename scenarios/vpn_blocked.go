@@ -6,6 +6,8 @@ import (
 	"net/netip"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -30,8 +32,8 @@ func init() {
 				return fmt.Errorf("address %q is not an IP address", p["address"])
 			}
 			env.Use(onAPI(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-				fault.NoteOf(r).Origin = "risk-filter"
-				fault.NoteOf(r).Reason = "untrusted_network"
+				fault.NoteOf(r).Origin = journal.RiskFilter
+				fault.NoteOf(r).Reason = journal.UntrustedNetwork
 				w.Header().Set("X-Client-IP", addr.String())
 				fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{
 					"status": http.StatusUnauthorized, "reason": "untrusted_network",
@@ -45,7 +47,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/items")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"untrusted_network", "VPN", "proxy"}},
 		},

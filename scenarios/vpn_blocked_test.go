@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -21,7 +22,7 @@ var _ = Describe("vpn-blocked", func() {
 		obj.HasValue("reason", "untrusted_network").HasValue("client_ip", "198.51.100.23")
 		obj.Value("hint").String().Contains("VPN")
 		obj.Value("message").String().Contains("VPN or anonymising proxy")
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "untrusted_network"), HaveField("Origin", "risk-filter")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.UntrustedNetwork), HaveField("Origin", journal.RiskFilter)))
 
 		h.bearer("/api/items", h.clientToken("read")).Status(http.StatusUnauthorized)
 		h.withKey("/api/me", apiKey).Status(http.StatusUnauthorized)

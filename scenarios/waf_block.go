@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -37,13 +39,13 @@ func init() {
 				w.Header().Set("Server", "edge-proxy")
 				w.Header().Set("X-Edge-Location", "fra1-edge-07")
 				w.Header().Set("X-Request-Id", "waf-4f1c2a")
-				fault.NoteOf(r).Origin = "waf"
-				fault.Respond(w, r, http.StatusUnauthorized, "waf_block", "text/html; charset=utf-8", wafPage)
+				fault.NoteOf(r).Origin = journal.WAF
+				fault.Respond(w, r, http.StatusUnauthorized, journal.WAFBlock, "text/html; charset=utf-8", wafPage)
 			}))
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -20,15 +21,15 @@ var _ = Describe("waf-block", func() {
 		resp.Header("Server").IsEqual("edge-proxy")
 		resp.Header("X-Edge-Location").NotEmpty()
 		resp.Body().Contains("Request blocked").NotContains(token)
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "waf_block"),
-			HaveField("Origin", "waf"), HaveField("RetryAfter", "1"), HaveField("Scheme", "Bearer")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.WAFBlock),
+			HaveField("Origin", journal.WAF), HaveField("RetryAfter", "1"), HaveField("Scheme", "Bearer")))
 
 		// The credential is not the problem: a new one is blocked the same way.
 		h.bearer("/api/me", h.clientToken("read")).Status(http.StatusUnauthorized).Header("Server").IsEqual("edge-proxy")
 
 		h.Advance(time.Second)
 		h.bearer("/api/items", token).Status(http.StatusOK).JSON().Object().ContainsKey("items")
-		Expect(h.last()).To(And(journalEntry("/api/items", 200, ""), HaveField("Origin", "app")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 200, ""), HaveField("Origin", journal.App)))
 	})
 
 	It("starts the block at the first API call, not at activation, and counts Retry-After down", func() {

@@ -1,6 +1,9 @@
 package scenarios
 
-import "github.com/authchaos/authchaos/fakeserver/fault"
+import (
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
 
 func init() {
 	Register(&Scenario{
@@ -23,7 +26,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:     "session",
+			Auth:     adapter.AuthSession,
 			Password: "wonderIand", // a capital I for the l
 			Steps:    []Step{Get("/api/me")},
 			// The login fails before the call is sent: no answer to the

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/scenarios"
 )
 
@@ -31,12 +32,12 @@ var _ = Describe("wrong-password", func() {
 			obj.HasValue("reason", "wrong_password").Value("error_description").String().Contains(want)
 			obj.Value("hint").String().Contains("do not retry automatically")
 			resp.Body().NotContains(wrong)
-			Expect(h.last()).To(And(journalEntry("/login", 401, "wrong_password"), HaveField("Subject", username)), "attempt %d", i+1)
+			Expect(h.last()).To(And(journalEntry("/login", 401, journal.WrongPassword), HaveField("Subject", username)), "attempt %d", i+1)
 		}
 
 		locked := loginAs(wrong).Status(http.StatusUnauthorized).JSON().Object()
 		locked.HasValue("reason", "account_locked").Value("error_description").String().Contains("locked after 3 failures")
-		Expect(h.last()).To(journalEntry("/login", 401, "account_locked"))
+		Expect(h.last()).To(journalEntry("/login", 401, journal.AccountLocked))
 
 		loginAs(password).Status(http.StatusUnauthorized).JSON().Object().HasValue("reason", "account_locked")
 		h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).

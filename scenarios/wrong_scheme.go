@@ -1,6 +1,9 @@
 package scenarios
 
-import "github.com/authchaos/authchaos/fakeserver/fault"
+import (
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
 
 func init() {
 	Register(&Scenario{
@@ -30,7 +33,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},

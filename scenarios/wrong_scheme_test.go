@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -18,7 +19,7 @@ var _ = Describe("wrong-scheme", func() {
 		obj := resp.JSON().Object()
 		obj.HasValue("reason", "wrong_scheme").HasValue("accepted_schemes", []string{"ApiKey"})
 		obj.Value("error_description").String().Contains("accepts ApiKey credentials, got Bearer")
-		Expect(h.last()).To(And(journalEntry("/api/items", 401, "wrong_scheme"), HaveField("Scheme", "Bearer")))
+		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.WrongScheme), HaveField("Scheme", "Bearer")))
 
 		// Switching to the scheme asked for works at once.
 		h.withKey("/api/items", apiKey).Status(http.StatusOK)

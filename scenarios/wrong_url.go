@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/suites/adapter"
 )
 
 func init() {
@@ -51,7 +53,7 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   "oauth2-client-credentials",
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/items"), Get("/api//items")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"/api//items", "Authorization Required", "protected_location"}},
 		},
@@ -62,8 +64,8 @@ func init() {
 func protectedLocation(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("WWW-Authenticate", `Basic realm="Internal"`)
 	w.Header().Set("Server", "nginx/1.24.0")
-	fault.NoteOf(r).Origin = "nginx"
-	fault.Respond(w, r, http.StatusUnauthorized, "protected_location", "text/html", nginxUnauthorized)
+	fault.NoteOf(r).Origin = journal.Nginx
+	fault.Respond(w, r, http.StatusUnauthorized, journal.ProtectedLocation, "text/html", nginxUnauthorized)
 }
 
 const nginxUnauthorized = `<html>

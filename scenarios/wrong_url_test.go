@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"net/http"
 
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -18,7 +19,7 @@ var _ = Describe("wrong-url", func() {
 			resp.Header("WWW-Authenticate").IsEqual(`Basic realm="Internal"`)
 			resp.Header("Server").HasPrefix("nginx/")
 			resp.Body().Contains("401 Authorization Required")
-			Expect(h.last()).To(And(journalEntry(path, 401, "protected_location"), HaveField("Origin", "nginx")))
+			Expect(h.last()).To(And(journalEntry(path, 401, journal.ProtectedLocation), HaveField("Origin", journal.Nginx)))
 		},
 		Entry("an extra slash", "/api//items"),
 		Entry("a wrong prefix", "/api/v1/items"),

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
@@ -30,7 +31,7 @@ func IsAuthRequest(e fakeserver.Entry) bool { return IsTokenRequest(e) || e.Path
 // IsAPICall reports whether e is a call to the protected API or to
 // another origin a redirect led to.
 func IsAPICall(e fakeserver.Entry) bool {
-	return strings.HasPrefix(e.Path, "/api/") || e.Origin == "other-origin"
+	return strings.HasPrefix(e.Path, "/api/") || e.Origin == journal.OtherOrigin
 }
 
 // Count returns how many entries satisfy pred.
@@ -58,7 +59,7 @@ func Filter(es []fakeserver.Entry, pred func(fakeserver.Entry) bool) []fakeserve
 // Leaks returns the entries where a credential reached another origin.
 func Leaks(es []fakeserver.Entry) []fakeserver.Entry {
 	return Filter(es, func(e fakeserver.Entry) bool {
-		return e.Origin == "other-origin" && e.Scheme != authn.None && e.Scheme != ""
+		return e.Origin == journal.OtherOrigin && e.Scheme != authn.None && e.Scheme != ""
 	})
 }
 

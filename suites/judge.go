@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
@@ -106,7 +107,7 @@ func pageTitle(body string) string {
 func checkLoops(f *findings, st StepRecord) {
 	n := len(st.Results)
 	api := Filter(st.Entries, func(e fakeserver.Entry) bool {
-		return IsAPICall(e) && e.Reason != "redirect" && e.Origin != "other-origin" && e.RetryAfter == "" && !isEdgeBlock(e)
+		return IsAPICall(e) && e.Reason != journal.Redirect && e.Origin != journal.OtherOrigin && e.RetryAfter == "" && !isEdgeBlock(e)
 	})
 	failures := Filter(api, func(e fakeserver.Entry) bool { return e.Status == 401 || e.Status == 403 })
 	if len(failures) > 2*n {
@@ -121,7 +122,7 @@ func checkLoops(f *findings, st StepRecord) {
 // isEdgeBlock reports answers from a layer in front of the API that a
 // back-off client retries.
 func isEdgeBlock(e fakeserver.Entry) bool {
-	return e.Origin != "" && e.Origin != "app" && e.Origin != "other-origin"
+	return e.Origin != "" && e.Origin != journal.App && e.Origin != journal.OtherOrigin
 }
 
 // judgeRefresh: one token request per expiry, even with concurrent calls.
@@ -136,7 +137,7 @@ func judgeRefresh(f *findings, steps []StepRecord) {
 			f.add("refreshed %d times for one expiry (%s) during call %d (%s)%s; a correct client makes one token request and shares it", len(tokens), SeqRange(tokens), st.Index+1, describeCall(st.Call), concurrentNote(st))
 		}
 		if failedTokenReuse(st.Entries) {
-			f.add("reused a rotated refresh token (reason refresh_token_reused at %s): the server revoked the whole token family", SeqRange(Filter(st.Entries, reasonIs("refresh_token_reused"))))
+			f.add("reused a rotated refresh token (reason refresh_token_reused at %s): the server revoked the whole token family", SeqRange(Filter(st.Entries, reasonIs(journal.RefreshTokenReused))))
 		}
 		if refusal := firstRefusal(st.Entries); st.AfterFault && len(tokens) == 0 && anyFailed(st.Results) && refusal != "" {
 			f.add("never asked for a new token after the API answered %s in call %d", refusal, st.Index+1)
@@ -152,10 +153,10 @@ func concurrentNote(st StepRecord) string {
 }
 
 func failedTokenReuse(es []fakeserver.Entry) bool {
-	return Count(es, reasonIs("refresh_token_reused")) > 0
+	return Count(es, reasonIs(journal.RefreshTokenReused)) > 0
 }
 
-func reasonIs(reason string) func(fakeserver.Entry) bool {
+func reasonIs(reason journal.Reason) func(fakeserver.Entry) bool {
 	return func(e fakeserver.Entry) bool { return e.Reason == reason }
 }
 
@@ -238,7 +239,7 @@ func judgeFailFast(f *findings, sc *scenarios.Scenario, last StepRecord) {
 	if len(logins) > 2*len(last.Results) {
 		f.add("tried to authenticate %d times (%s); at most one extra attempt, never password guessing", len(logins), SeqRange(logins))
 	}
-	if locked := Filter(last.Entries, reasonIs("account_locked")); len(locked) > 0 {
+	if locked := Filter(last.Entries, reasonIs(journal.AccountLocked)); len(locked) > 0 {
 		f.add("locked the account out by retrying the login (%s)", SeqRange(locked))
 	}
 	refreshes := Filter(last.Entries, func(e fakeserver.Entry) bool { return IsTokenRequest(e) && e.Grant == "refresh_token" })
@@ -336,10 +337,10 @@ func retryDue(e fakeserver.Entry) time.Time {
 // judgeSwitchScheme: resends with the scheme the challenge asked for.
 func judgeSwitchScheme(f *findings, steps []StepRecord) {
 	for _, st := range steps {
-		if i := slices.IndexFunc(st.Entries, reasonIs("wrong_scheme")); i >= 0 {
+		if i := slices.IndexFunc(st.Entries, reasonIs(journal.WrongScheme)); i >= 0 {
 			checkSchemeResent(f, st, st.Entries[i])
 		}
-		if refreshes := Filter(st.Entries, func(e fakeserver.Entry) bool { return IsTokenRequest(e) && e.Grant == "refresh_token" }); len(refreshes) > 0 && Count(st.Entries, reasonIs("wrong_scheme")) > 0 {
+		if refreshes := Filter(st.Entries, func(e fakeserver.Entry) bool { return IsTokenRequest(e) && e.Grant == "refresh_token" }); len(refreshes) > 0 && Count(st.Entries, reasonIs(journal.WrongScheme)) > 0 {
 			f.add("refreshed the token (%s) when the server asked for another scheme; a new token of the wrong kind does not help", SeqRange(refreshes))
 		}
 	}
@@ -363,7 +364,7 @@ func checkSchemeResent(f *findings, st StepRecord, refused fakeserver.Entry) {
 		if e.Seq >= first.Seq {
 			break
 		}
-		if e.Reason == "wrong_scheme" && e.Path == refused.Path {
+		if e.Reason == journal.WrongScheme && e.Path == refused.Path {
 			challenge = e
 		}
 	}
@@ -387,7 +388,7 @@ func judgeStepUp(f *findings, steps []StepRecord) {
 				held = strings.Fields(e.Scope)
 				continue
 			}
-			if e.Reason != "insufficient_scope" || judged {
+			if e.Reason != journal.InsufficientScope || judged {
 				continue
 			}
 			refused = true
@@ -444,11 +445,11 @@ func judgeNoLeak(f *findings, steps []StepRecord) {
 			f.add("sent the %s credential to http://%s%s after a redirect (seq %d); credentials belong to the origin that issued them", e.Scheme, e.Host, e.Path, e.Seq)
 		}
 		for i, e := range st.Entries {
-			if e.Reason != "redirect" || e.Location == "" || strings.HasPrefix(e.Location, "http") {
+			if e.Reason != journal.Redirect || e.Location == "" || strings.HasPrefix(e.Location, "http") {
 				continue
 			}
 			for _, next := range st.Entries[i+1:] {
-				if next.Origin == "app" && IsAPICall(next) {
+				if next.Origin == journal.App && IsAPICall(next) {
 					if next.Scheme == "none" {
 						f.add("dropped the credential on a same-origin redirect to %s (seq %d); the same origin may keep it", e.Location, next.Seq)
 					}

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites"
 	"github.com/authchaos/authchaos/suites/adapter"
@@ -27,36 +28,36 @@ var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 // entry is a journal entry under construction.
 type entry fakeserver.Entry
 
-func api(path, scheme string, status int, reason string) entry {
+func api(path, scheme string, status int, reason journal.Reason) entry {
 	return entry{Host: appHost, Method: "GET", Path: path, Scheme: scheme, Credential: "sha256:" + scheme,
-		Status: status, Reason: reason, Origin: "app"}
+		Status: status, Reason: reason, Origin: journal.App}
 }
 
-func tokenReq(grant string, status int, reason string) entry {
+func tokenReq(grant string, status int, reason journal.Reason) entry {
 	return entry{Host: appHost, Method: "POST", Path: "/oauth/token", Scheme: "Basic", Credential: "sha256:client",
-		Grant: grant, Scope: "read", Status: status, Reason: reason, Origin: "app"}
+		Grant: grant, Scope: "read", Status: status, Reason: reason, Origin: journal.App}
 }
 
-func loginReq(status int, reason string) entry {
-	return entry{Host: appHost, Method: "POST", Path: "/login", Scheme: "none", Status: status, Reason: reason, Origin: "app"}
+func loginReq(status int, reason journal.Reason) entry {
+	return entry{Host: appHost, Method: "POST", Path: "/login", Scheme: "none", Status: status, Reason: reason, Origin: journal.App}
 }
 
 // otherOrigin is what the redirect target records.
 func otherOrigin(host, path, scheme string) entry {
-	return entry{Host: host, Method: "GET", Path: path, Scheme: scheme, Status: 200, Origin: "other-origin"}
+	return entry{Host: host, Method: "GET", Path: path, Scheme: scheme, Status: 200, Origin: journal.OtherOrigin}
 }
 
 // at pins the server-clock time (default: t0 + seq ms).
 func (e entry) at(d time.Duration) entry { e.At = t0.Add(d); return e }
 
 // edge marks an answer from a layer in front of the API.
-func (e entry) edge(origin, retryAfter string) entry {
+func (e entry) edge(origin journal.Origin, retryAfter string) entry {
 	e.Origin, e.RetryAfter = origin, retryAfter
 	return e
 }
 
 func (e entry) redirectTo(loc string) entry {
-	e.Status, e.Reason, e.Location = 307, "redirect", loc
+	e.Status, e.Reason, e.Location = 307, journal.Redirect, loc
 	return e
 }
 
@@ -112,7 +113,7 @@ func call(path string, rs []adapter.Result, es ...entry) suites.StepRecord {
 func afterFault(st suites.StepRecord) suites.StepRecord { st.AfterFault = true; return st }
 
 // journal numbers steps and entries in order.
-func journal(steps ...suites.StepRecord) []suites.StepRecord {
+func journalOf(steps ...suites.StepRecord) []suites.StepRecord {
 	var seq int64
 	out := make([]suites.StepRecord, len(steps))
 	for i, st := range steps {
@@ -137,14 +138,14 @@ func journal(steps ...suites.StepRecord) []suites.StepRecord {
 // expiredToken: a first call that works, the token expires, then the
 // second call (one call, or several in flight) does what step2 says.
 func expiredToken(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
-	return journal(
+	return journalOf(
 		call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, "")),
 		afterFault(call("/api/items", rs, step2...)),
 	)
 }
 
 func expiredSession(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
-	return journal(
+	return journalOf(
 		call("/api/me", ok(1), loginReq(200, ""), api("/api/me", "Cookie", 200, "")),
 		afterFault(call("/api/me", rs, step2...)),
 	)
@@ -152,14 +153,14 @@ func expiredSession(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
 
 // revokedKey: /api/me works, then the key is revoked under /api/items.
 func revokedKey(rs []adapter.Result, step2 ...entry) []suites.StepRecord {
-	return journal(
+	return journalOf(
 		call("/api/me", ok(1), api("/api/me", "ApiKey", 200, "")),
 		call("/api/items", rs, step2...),
 	)
 }
 
 func withToken(first string, rs []adapter.Result, step2 ...entry) []suites.StepRecord {
-	return journal(
+	return journalOf(
 		call("/api/me", ok(1), tokenReq(first, 200, ""), api("/api/me", "Bearer", 200, "")),
 		call("/api/items", rs, step2...),
 	)
@@ -169,7 +170,7 @@ func withToken(first string, rs []adapter.Result, step2 ...entry) []suites.StepR
 // /api/export to another port; the schemes say what the client sent on
 // the second hop.
 func redirects(sameOrigin entry, meResult []adapter.Result, crossScheme, portScheme string) []suites.StepRecord {
-	return journal(
+	return journalOf(
 		call("/api/me", meResult,
 			tokenReq("client_credentials", 200, ""),
 			api("/api/me", "Bearer", 0, "").redirectTo("/api/me?moved=1"),
@@ -202,10 +203,10 @@ var _ = Describe("Judge", func() {
 		// refresh
 		Entry("refresh: one refresh after the expiry, then a retry", "expired-token",
 			expiredToken(ok(1),
-				api("/api/items", "Bearer", 401, "token_expired"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, "")),
+				api("/api/items", "Bearer", 401, journal.TokenExpired), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, "")),
 			nil),
 		Entry("refresh: never asks for a new token", "expired-token",
-			expiredToken(failed(401, "unauthorized"), api("/api/items", "Bearer", 401, "token_expired")),
+			expiredToken(failed(401, "unauthorized"), api("/api/items", "Bearer", 401, journal.TokenExpired)),
 			[]string{
 				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (refresh) ends with 200`,
 				"never asked for a new token after the API answered 401 token_expired in call 2",
@@ -216,53 +217,53 @@ var _ = Describe("Judge", func() {
 				`the last call (GET /api/items) ended with status 0, error "dial tcp 127.0.0.1:8401: connection refused"; a client that recovers (refresh) ends with 200`,
 			}),
 		Entry("refresh: an earlier call that should have worked", "expired-token",
-			journal(
+			journalOf(
 				call("/api/items", failed(0, "token endpoint: EOF"), tokenReq("password", 200, "")),
 				afterFault(call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, ""))),
 			),
 			[]string{`call 1 (GET /api/items) should have succeeded but ended with status 0, error "token endpoint: EOF"`}),
 		Entry("refresh: two token requests for one expiry", "expired-token",
 			expiredToken(ok(1),
-				api("/api/items", "Bearer", 401, "token_expired"),
+				api("/api/items", "Bearer", 401, journal.TokenExpired),
 				tokenReq("refresh_token", 200, ""), tokenReq("refresh_token", 200, ""),
 				api("/api/items", "Bearer", 200, "")),
 			[]string{"refreshed 2 times for one expiry (seq 4-5) during call 2 (GET /api/items); a correct client makes one token request and shares it"}),
 		Entry("refresh: a stored token refreshed once on the first call", "stale-cached-credentials",
-			journal(call("/api/items", ok(1),
-				api("/api/items", "Bearer", 401, "token_revoked"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, ""))),
+			journalOf(call("/api/items", ok(1),
+				api("/api/items", "Bearer", 401, journal.TokenRevoked), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, ""))),
 			nil),
 		Entry("refresh: three token requests on the first call", "stale-cached-credentials",
-			journal(call("/api/items", ok(1),
-				api("/api/items", "Bearer", 401, "token_revoked"),
+			journalOf(call("/api/items", ok(1),
+				api("/api/items", "Bearer", 401, journal.TokenRevoked),
 				tokenReq("refresh_token", 200, ""), tokenReq("refresh_token", 200, ""), tokenReq("password", 200, ""),
 				api("/api/items", "Bearer", 200, ""))),
 			[]string{"refreshed 3 times for one expiry (seq 2-4) during call 1 (GET /api/items); a correct client makes one token request and shares it"}),
 		Entry("refresh: 8 calls in flight share one refresh", "concurrent-expiry",
 			expiredToken(ok(8), cat(
-				times(8, api("/api/items", "Bearer", 401, "token_expired")),
+				times(8, api("/api/items", "Bearer", 401, journal.TokenExpired)),
 				times(1, tokenReq("refresh_token", 200, "")),
 				times(8, api("/api/items", "Bearer", 200, "")))...),
 			nil),
 		Entry("refresh: a stampede, one refresh per call in flight", "concurrent-expiry",
 			expiredToken(ok(8), cat(
-				times(8, api("/api/items", "Bearer", 401, "token_expired")), // seq 3-10
-				times(7, tokenReq("refresh_token", 200, "")),                // seq 11-17
-				times(8, api("/api/items", "Bearer", 200, "")))...),         // seq 18-25
+				times(8, api("/api/items", "Bearer", 401, journal.TokenExpired)), // seq 3-10
+				times(7, tokenReq("refresh_token", 200, "")),                     // seq 11-17
+				times(8, api("/api/items", "Bearer", 200, "")))...),              // seq 18-25
 			[]string{"refreshed 7 times for one expiry (seq 11-17) during call 2 (GET /api/items) with 8 calls in flight; a correct client makes one token request and shares it"}),
 		Entry("refresh: 8 calls that fail alike give one finding, not 8", "concurrent-expiry",
 			expiredToken(results(8, adapter.Result{Status: 401, Error: "unauthorized"}),
-				times(8, api("/api/items", "Bearer", 401, "token_expired"))...),
+				times(8, api("/api/items", "Bearer", 401, journal.TokenExpired))...),
 			[]string{
 				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (refresh) ends with 200`,
 				"never asked for a new token after the API answered 401 token_expired in call 2",
 			}),
 		Entry("refresh: reusing a rotated refresh token", "refresh-token-rotation",
-			journal(
+			journalOf(
 				call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, "")),
 				afterFault(call("/api/items", ok(1),
-					api("/api/items", "Bearer", 401, "token_expired"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, ""))),
+					api("/api/items", "Bearer", 401, journal.TokenExpired), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, ""))),
 				afterFault(call("/api/items", failed(401, "token refresh failed: invalid_grant"),
-					api("/api/items", "Bearer", 401, "token_expired"), tokenReq("refresh_token", 400, "refresh_token_reused"))),
+					api("/api/items", "Bearer", 401, journal.TokenExpired), tokenReq("refresh_token", 400, journal.RefreshTokenReused))),
 			),
 			[]string{
 				`the last call (GET /api/items) ended with status 401, error "token refresh failed: invalid_grant"; a client that recovers (refresh) ends with 200`,
@@ -271,22 +272,22 @@ var _ = Describe("Judge", func() {
 
 		// relogin
 		Entry("relogin: logs in again once, then retries", "expired-session",
-			expiredSession(ok(1), api("/api/me", "Cookie", 401, "session_expired"), loginReq(200, ""), api("/api/me", "Cookie", 200, "")),
+			expiredSession(ok(1), api("/api/me", "Cookie", 401, journal.SessionExpired), loginReq(200, ""), api("/api/me", "Cookie", 200, "")),
 			nil),
 		Entry("relogin: retries with the same cookie", "expired-session",
-			expiredSession(ok(1), api("/api/me", "Cookie", 401, "session_expired"), api("/api/me", "Cookie", 200, "")),
+			expiredSession(ok(1), api("/api/me", "Cookie", 401, journal.SessionExpired), api("/api/me", "Cookie", 200, "")),
 			[]string{"retried GET /api/me with the same credentials after 401 session_expired (seq 3 → 4) instead of logging in again"}),
 		Entry("relogin: a call in flight retries with the session another call's login got", "expired-session",
 			expiredSession(ok(2),
-				api("/api/me", "Cookie", 401, "session_expired").cred("sha256:old"), // seq 3: call A
+				api("/api/me", "Cookie", 401, journal.SessionExpired).cred("sha256:old"), // seq 3: call A
 				loginReq(200, ""), // seq 4: A logs in again
-				api("/api/me", "Cookie", 401, "session_expired").cred("sha256:old"), // seq 5: call B, sent before the login
-				api("/api/me", "Cookie", 200, "").cred("sha256:new"),                // seq 6: A's retry
-				api("/api/me", "Cookie", 200, "").cred("sha256:new")),               // seq 7: B's retry, with A's session
+				api("/api/me", "Cookie", 401, journal.SessionExpired).cred("sha256:old"), // seq 5: call B, sent before the login
+				api("/api/me", "Cookie", 200, "").cred("sha256:new"),                     // seq 6: A's retry
+				api("/api/me", "Cookie", 200, "").cred("sha256:new")),                    // seq 7: B's retry, with A's session
 			nil),
 		Entry("relogin: logs in four times for one expiry", "expired-session",
 			expiredSession(ok(1), cat(
-				times(1, api("/api/me", "Cookie", 401, "session_expired")),
+				times(1, api("/api/me", "Cookie", 401, journal.SessionExpired)),
 				times(4, loginReq(200, "")),
 				times(1, api("/api/me", "Cookie", 200, "")))...),
 			[]string{
@@ -294,7 +295,7 @@ var _ = Describe("Judge", func() {
 				"logged in 4 times during call 2 (GET /api/me) (seq 4-7); re-login once, then give up",
 			}),
 		Entry("relogin: never logs in again", "expired-session",
-			expiredSession(failed(401, "session expired"), api("/api/me", "Cookie", 401, "session_expired")),
+			expiredSession(failed(401, "session expired"), api("/api/me", "Cookie", 401, journal.SessionExpired)),
 			[]string{
 				`the last call (GET /api/me) ended with status 401, error "session expired"; a client that recovers (relogin) ends with 200`,
 				"never logged in again after the API answered 401 session_expired in call 2",
@@ -307,52 +308,52 @@ var _ = Describe("Judge", func() {
 
 		// fail-fast
 		Entry("fail-fast: stops at the revoked key and says so", "revoked-key",
-			revokedKey(failed(401, "unauthorized (401): api_key_revoked (invalid_key)"), api("/api/items", "ApiKey", 401, "api_key_revoked")),
+			revokedKey(failed(401, "unauthorized (401): api_key_revoked (invalid_key)"), api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
 			nil),
 		Entry("fail-fast: gives up without an error", "revoked-key",
-			revokedKey([]adapter.Result{{Status: 401, Body: `{"reason":"api_key_revoked"}`}}, api("/api/items", "ApiKey", 401, "api_key_revoked")),
+			revokedKey([]adapter.Result{{Status: 401, Body: `{"reason":"api_key_revoked"}`}}, api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
 			[]string{"the last call (GET /api/items) ended with status 401 but reported no error; a client must say why it gave up"}),
 		Entry("fail-fast: an error that does not name the cause", "revoked-key",
-			revokedKey(failed(401, "request failed"), api("/api/items", "ApiKey", 401, "api_key_revoked")),
+			revokedKey(failed(401, "request failed"), api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
 			[]string{`the client's error "request failed" does not name the cause (expected it to mention one of: revoked, api_key_revoked, invalid_key)`}),
 		Entry("fail-fast: reports another status than the server's", "revoked-key",
-			revokedKey(failed(0, "api_key_revoked"), api("/api/items", "ApiKey", 401, "api_key_revoked")),
+			revokedKey(failed(0, "api_key_revoked"), api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
 			[]string{`the last call (GET /api/items) ended with status 0, error "api_key_revoked"; expected it to give up reporting status 401`}),
 		Entry("fail-fast: a retry loop on a revoked key", "revoked-key",
-			revokedKey(failed(401, "api_key_revoked"), times(4, api("/api/items", "ApiKey", 401, "api_key_revoked"))...),
+			revokedKey(failed(401, "api_key_revoked"), times(4, api("/api/items", "ApiKey", 401, journal.APIKeyRevoked))...),
 			[]string{
 				"retry loop: 4 API calls were refused in call 2 (GET /api/items) for 1 call(s) made (seq 2-5); retry at most once",
 				"retried a call that cannot succeed: 4 refused API calls (seq 2-5); fail fast after at most one extra attempt",
 			}),
 		Entry("fail-fast: one wrong password, reported", "wrong-password",
-			journal(call("/api/me", failed(0, "login failed: wrong_password"), loginReq(401, "wrong_password"))),
+			journalOf(call("/api/me", failed(0, "login failed: wrong_password"), loginReq(401, journal.WrongPassword))),
 			nil),
 		Entry("fail-fast: guessing into a lock-out", "wrong-password",
-			journal(call("/api/me", failed(0, "login failed: wrong password, account locked"),
-				append(times(3, loginReq(401, "wrong_password")), loginReq(401, "account_locked"))...)),
+			journalOf(call("/api/me", failed(0, "login failed: wrong password, account locked"),
+				append(times(3, loginReq(401, journal.WrongPassword)), loginReq(401, journal.AccountLocked))...)),
 			[]string{
 				"authentication loop: 4 token/login requests during call 1 (GET /api/me) (seq 1-4)",
 				"tried to authenticate 4 times (seq 1-4); at most one extra attempt, never password guessing",
 				"locked the account out by retrying the login (seq 4)",
 			}),
 		Entry("fail-fast: invalid_client reported without its cause", "client-mismatch",
-			journal(call("/api/items", failed(0, "token request failed: 401"), tokenReq("client_credentials", 401, "invalid_client"))),
+			journalOf(call("/api/items", failed(0, "token request failed: 401"), tokenReq("client_credentials", 401, journal.InvalidClient))),
 			[]string{`the client's error "token request failed: 401" does not name the cause (expected it to mention one of: invalid_client, not registered, client secret)`}),
 		Entry("fail-fast: 403 reported as it is", "forbidden-not-unauthorized",
-			withToken("password", failed(403, "forbidden (403): insufficient_role"), api("/api/items", "Bearer", 403, "insufficient_role")),
+			withToken("password", failed(403, "forbidden (403): insufficient_role"), api("/api/items", "Bearer", 403, journal.InsufficientRole)),
 			nil),
 		Entry("fail-fast: the first login in the call that meets the 403 does not answer it", "forbidden-not-unauthorized",
-			journal(call("/api/items", failed(403, "forbidden (403): insufficient_role"),
-				tokenReq("password", 200, ""), api("/api/items", "Bearer", 403, "insufficient_role"))),
+			journalOf(call("/api/items", failed(403, "forbidden (403): insufficient_role"),
+				tokenReq("password", 200, ""), api("/api/items", "Bearer", 403, journal.InsufficientRole))),
 			nil),
 		Entry("fail-fast: refresh on 403", "forbidden-not-unauthorized",
 			withToken("password", failed(403, "forbidden (403): insufficient_role"),
-				api("/api/items", "Bearer", 403, "insufficient_role"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 403, "insufficient_role")),
+				api("/api/items", "Bearer", 403, journal.InsufficientRole), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 403, journal.InsufficientRole)),
 			[]string{"answered a 403 with a token or login request (seq 4); 403 means authenticated but not permitted, a new credential will not help"}),
 		Entry("fail-fast: refreshing again and again for a 403", "forbidden-not-unauthorized",
 			withToken("password", failed(403, "forbidden (403): insufficient_role"),
-				api("/api/items", "Bearer", 403, "insufficient_role"), tokenReq("refresh_token", 200, ""),
-				api("/api/items", "Bearer", 403, "insufficient_role"), tokenReq("refresh_token", 200, "")),
+				api("/api/items", "Bearer", 403, journal.InsufficientRole), tokenReq("refresh_token", 200, ""),
+				api("/api/items", "Bearer", 403, journal.InsufficientRole), tokenReq("refresh_token", 200, "")),
 			[]string{
 				"refreshed 2 times (seq 4-6) for a failure a new token cannot fix",
 				"answered a 403 with a token or login request (seq 4-6); 403 means authenticated but not permitted, a new credential will not help",
@@ -360,122 +361,122 @@ var _ = Describe("Judge", func() {
 
 		// backoff
 		Entry("backoff: waits as Retry-After says, keeps the token", "waf-block",
-			journal(call("/api/items", ok(1),
+			journalOf(call("/api/items", ok(1),
 				tokenReq("client_credentials", 200, ""),
-				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),
+				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(2*time.Millisecond),
 				api("/api/items", "Bearer", 200, "").at(1002*time.Millisecond))),
 			nil),
 		Entry("backoff: several edge blocks, each waited out, are not a retry loop", "waf-block",
-			journal(call("/api/items", ok(1),
+			journalOf(call("/api/items", ok(1),
 				tokenReq("client_credentials", 200, ""),
-				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),
-				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(1002*time.Millisecond),
-				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2002*time.Millisecond),
+				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(2*time.Millisecond),
+				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(1002*time.Millisecond),
+				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(2002*time.Millisecond),
 				api("/api/items", "Bearer", 200, "").at(3002*time.Millisecond))),
 			nil),
 		Entry("backoff: retries 12ms after Retry-After: 1", "waf-block",
-			journal(call("/api/items", ok(1),
+			journalOf(call("/api/items", ok(1),
 				tokenReq("client_credentials", 200, ""),
-				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),
+				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(2*time.Millisecond),
 				api("/api/items", "Bearer", 200, "").at(14*time.Millisecond))),
 			[]string{"ignored Retry-After 1 time(s): first retried GET /api/items after 12ms (seq 3), though seq 2 said Retry-After: 1"}),
 		Entry("backoff: calls in flight, each refused and each waiting its own Retry-After, are not early", "waf-block",
-			journal(call("/api/items", ok(3), cat(
+			journalOf(call("/api/items", ok(3), cat(
 				times(1, tokenReq("client_credentials", 200, "")),
 				[]entry{
-					api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2 * time.Millisecond),
-					api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(3 * time.Millisecond),
-					api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(4 * time.Millisecond),
+					api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(2 * time.Millisecond),
+					api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(3 * time.Millisecond),
+					api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(4 * time.Millisecond),
 					api("/api/items", "Bearer", 200, "").at(1002 * time.Millisecond),
 					api("/api/items", "Bearer", 200, "").at(1003 * time.Millisecond),
 					api("/api/items", "Bearer", 200, "").at(1004 * time.Millisecond),
 				})...)),
 			nil),
 		Entry("backoff: a late first attempt is not a retry, but one call retrying at once is", "waf-block",
-			journal(call("/api/items", ok(2),
+			journalOf(call("/api/items", ok(2),
 				tokenReq("client_credentials", 200, ""),
-				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),  // seq 2: call A
-				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(3*time.Millisecond),  // seq 3: call B's first attempt
-				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(10*time.Millisecond), // seq 4: A or B again, too soon
+				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(2*time.Millisecond),  // seq 2: call A
+				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(3*time.Millisecond),  // seq 3: call B's first attempt
+				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(10*time.Millisecond), // seq 4: A or B again, too soon
 				api("/api/items", "Bearer", 200, "").at(1010*time.Millisecond),
 				api("/api/items", "Bearer", 200, "").at(1011*time.Millisecond))),
 			[]string{"ignored Retry-After 1 time(s): first retried GET /api/items after 8ms (seq 4), though seq 2 said Retry-After: 1"}),
 		Entry("backoff: a portal page handed back as the API's answer", "captive-portal",
-			journal(call("/api/items", []adapter.Result{{Status: 200, Body: "<!DOCTYPE html>\n<html><head><title>Welcome to Hotel Guest Wi-Fi</title></head><body>accept the terms</body></html>"}},
+			journalOf(call("/api/items", []adapter.Result{{Status: 200, Body: "<!DOCTYPE html>\n<html><head><title>Welcome to Hotel Guest Wi-Fi</title></head><body>accept the terms</body></html>"}},
 				tokenReq("client_credentials", 200, ""),
-				api("/api/items", "Bearer", 302, "captive_portal_redirect").edge("portal", ""),
+				api("/api/items", "Bearer", 302, journal.CaptivePortalRedirect).edge(journal.Portal, ""),
 				otherOrigin(crossHost, "/portal", "none"))),
 			[]string{`call 1 (GET /api/items) reported status 200 with an HTML page (title "Welcome to Hotel Guest Wi-Fi"), not the API's JSON: something answered in the API's place and the client passed it off as the API's answer`}),
 		Entry("backoff: a call that gave up is no success, whatever status it saw last", "captive-portal",
-			journal(call("/api/items", []adapter.Result{{Status: 200, Body: "<html><title>Hotel Wi-Fi</title></html>", Error: "not the API's answer: a portal page"}},
+			journalOf(call("/api/items", []adapter.Result{{Status: 200, Body: "<html><title>Hotel Wi-Fi</title></html>", Error: "not the API's answer: a portal page"}},
 				tokenReq("client_credentials", 200, ""),
-				api("/api/items", "Bearer", 302, "captive_portal_redirect").edge("portal", ""),
+				api("/api/items", "Bearer", 302, journal.CaptivePortalRedirect).edge(journal.Portal, ""),
 				otherOrigin(crossHost, "/portal", "none"))),
 			[]string{`the last call (GET /api/items) ended with status 200, error "not the API's answer: a portal page"; a client that recovers (backoff) ends with 200`}),
 		Entry("backoff: throws the token away on an edge 401", "waf-block",
-			journal(call("/api/items", ok(1),
+			journalOf(call("/api/items", ok(1),
 				tokenReq("client_credentials", 200, ""),
-				api("/api/items", "Bearer", 401, "waf_block").edge("waf", "1").at(2*time.Millisecond),
+				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(2*time.Millisecond),
 				tokenReq("client_credentials", 200, "").at(1002*time.Millisecond),
 				api("/api/items", "Bearer", 200, "").at(1003*time.Millisecond))),
 			[]string{"threw away a good credential: 1 token/login request(s) after the waf_block answer at seq 2 (seq 3); the credential was fine, wait and retry with it"}),
 
 		// switch-scheme
 		Entry("switch-scheme: resends with the scheme the challenge asked for", "wrong-scheme",
-			withToken("client_credentials", ok(1), api("/api/items", "Bearer", 401, "wrong_scheme"), api("/api/items", "ApiKey", 200, "")),
+			withToken("client_credentials", ok(1), api("/api/items", "Bearer", 401, journal.WrongScheme), api("/api/items", "ApiKey", 200, "")),
 			nil),
 		Entry("switch-scheme: a call in flight that sent the old scheme before the challenge came back", "wrong-scheme",
 			withToken("client_credentials", ok(2),
-				api("/api/items", "Bearer", 401, "wrong_scheme"), api("/api/items", "Bearer", 401, "wrong_scheme"),
+				api("/api/items", "Bearer", 401, journal.WrongScheme), api("/api/items", "Bearer", 401, journal.WrongScheme),
 				api("/api/items", "ApiKey", 200, ""), api("/api/items", "ApiKey", 200, "")),
 			nil),
 		Entry("switch-scheme: resends the same scheme", "wrong-scheme",
 			withToken("client_credentials", failed(401, "unauthorized"),
-				api("/api/items", "Bearer", 401, "wrong_scheme"), api("/api/items", "Bearer", 401, "wrong_scheme")),
+				api("/api/items", "Bearer", 401, journal.WrongScheme), api("/api/items", "Bearer", 401, journal.WrongScheme)),
 			[]string{
 				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (switch-scheme) ends with 200`,
 				"ignored the challenge 1 time(s): first after a wrong_scheme challenge at seq 3, resent GET /api/items with Bearer again (seq 4); read WWW-Authenticate and switch scheme",
 			}),
 		Entry("switch-scheme: refreshes before switching", "wrong-scheme",
 			withToken("client_credentials", ok(1),
-				api("/api/items", "Bearer", 401, "wrong_scheme"), tokenReq("refresh_token", 200, ""), api("/api/items", "ApiKey", 200, "")),
+				api("/api/items", "Bearer", 401, journal.WrongScheme), tokenReq("refresh_token", 200, ""), api("/api/items", "ApiKey", 200, "")),
 			[]string{"refreshed the token (seq 4) when the server asked for another scheme; a new token of the wrong kind does not help"}),
 
 		// step-up
 		Entry("step-up: a new grant with the scope named", "scope-mismatch",
 			withToken("password", ok(1),
-				api("/api/items", "Bearer", 403, "insufficient_scope"), tokenReq("password", 200, "").scope("read write"), api("/api/items", "Bearer", 200, "")),
+				api("/api/items", "Bearer", 403, journal.InsufficientScope), tokenReq("password", 200, "").scope("read write"), api("/api/items", "Bearer", 200, "")),
 			nil),
 		Entry("step-up: gives up on insufficient_scope", "scope-mismatch",
-			withToken("password", failed(403, "forbidden"), api("/api/items", "Bearer", 403, "insufficient_scope")),
+			withToken("password", failed(403, "forbidden"), api("/api/items", "Bearer", 403, journal.InsufficientScope)),
 			[]string{
 				`the last call (GET /api/items) ended with status 403, error "forbidden"; a client that recovers (step-up) ends with 200`,
 				"did not ask for a token with more scope after insufficient_scope at seq 3",
 			}),
 		Entry("step-up: refreshes, which cannot widen scope", "scope-mismatch",
 			withToken("password", failed(403, "insufficient_scope"),
-				api("/api/items", "Bearer", 403, "insufficient_scope"), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 403, "insufficient_scope")),
+				api("/api/items", "Bearer", 403, journal.InsufficientScope), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 403, journal.InsufficientScope)),
 			[]string{
 				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
 				"refreshed (seq 4) after insufficient_scope at seq 3: a refresh cannot widen scope, ask for a new grant with the scope named",
 			}),
 		Entry("step-up: a new grant for the same scope is not a step-up", "scope-mismatch",
 			withToken("password", failed(403, "insufficient_scope"),
-				api("/api/items", "Bearer", 403, "insufficient_scope"), tokenReq("password", 200, "").scope("read"), api("/api/items", "Bearer", 403, "insufficient_scope")),
+				api("/api/items", "Bearer", 403, journal.InsufficientScope), tokenReq("password", 200, "").scope("read"), api("/api/items", "Bearer", 403, journal.InsufficientScope)),
 			[]string{
 				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
 				`asked for a new token (seq 4) after insufficient_scope at seq 3, but got no more scope than before ("read"); ask for the scope the challenge names`,
 			}),
 		Entry("step-up: the first grant of a call is not a step-up for a refusal after it", "scope-mismatch",
-			journal(call("/api/items", failed(403, "insufficient_scope"),
-				tokenReq("password", 200, "").scope("read"), api("/api/items", "Bearer", 403, "insufficient_scope"))),
+			journalOf(call("/api/items", failed(403, "insufficient_scope"),
+				tokenReq("password", 200, "").scope("read"), api("/api/items", "Bearer", 403, journal.InsufficientScope))),
 			[]string{
 				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
 				"did not ask for a token with more scope after insufficient_scope at seq 2",
 			}),
 		Entry("step-up: calls in flight share one step-up", "scope-mismatch",
 			withToken("password", ok(2),
-				api("/api/items", "Bearer", 403, "insufficient_scope"), api("/api/items", "Bearer", 403, "insufficient_scope"),
+				api("/api/items", "Bearer", 403, journal.InsufficientScope), api("/api/items", "Bearer", 403, journal.InsufficientScope),
 				tokenReq("password", 200, "").scope("read write"),
 				api("/api/items", "Bearer", 200, ""), api("/api/items", "Bearer", 200, "")),
 			nil),
@@ -491,7 +492,7 @@ var _ = Describe("Judge", func() {
 			redirects(api("/api/me", "Bearer", 200, ""), ok(1), "none", "Bearer"),
 			[]string{"sent the Bearer credential to http://127.0.0.1:46713/mirror/export after a redirect (seq 7); credentials belong to the origin that issued them"}),
 		Entry("no-leak: drops the token on a same-origin redirect", "redirect-strips-auth",
-			redirects(api("/api/me", "none", 401, "missing_credentials"), failed(401, "unauthorized"), "none", "none"),
+			redirects(api("/api/me", "none", 401, journal.MissingCredentials), failed(401, "unauthorized"), "none", "none"),
 			[]string{
 				`call 1 (GET /api/me) should have succeeded but ended with status 401, error "unauthorized"`,
 				"dropped the credential on a same-origin redirect to /api/me?moved=1 (seq 3); the same origin may keep it",

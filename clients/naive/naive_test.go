@@ -6,6 +6,7 @@ import (
 	"github.com/authchaos/authchaos/clients/internal/chaostest"
 	"github.com/authchaos/authchaos/clients/naive"
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/suites"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
@@ -13,8 +14,8 @@ import (
 // TestWorksWhenNothingFails: the naive client is not broken on a healthy
 // server, which is why it ships in so many products.
 func TestWorksWhenNothingFails(t *testing.T) {
-	for _, auth := range []string{adapter.AuthOAuth2Password, adapter.AuthOAuth2ClientCredentials, adapter.AuthSession, adapter.AuthBasic, adapter.AuthAPIKey} {
-		t.Run(auth, func(t *testing.T) {
+	for _, auth := range []adapter.AuthKind{adapter.AuthOAuth2Password, adapter.AuthOAuth2ClientCredentials, adapter.AuthSession, adapter.AuthBasic, adapter.AuthAPIKey} {
+		t.Run(string(auth), func(t *testing.T) {
 			t.Parallel()
 			s := chaostest.Server(t, "", nil)
 			c, err := naive.New(chaostest.Target(s, auth))
@@ -45,7 +46,7 @@ func TestFailsWhereItShould(t *testing.T) {
 		want     int
 	}{
 		{"expired-token", "immediate retries of the expired token (1 + 5)",
-			func(s []suites.StepRecord) int { return suites.Count(last(s), reasonIs("token_expired")) }, 6},
+			func(s []suites.StepRecord) int { return suites.Count(last(s), reasonIs(journal.TokenExpired)) }, 6},
 		{"expired-token", "token requests after expiry",
 			func(s []suites.StepRecord) int { return suites.Count(last(s), suites.IsAuthRequest) }, 0},
 		{"expired-session", "re-logins after expiry",
@@ -53,9 +54,9 @@ func TestFailsWhereItShould(t *testing.T) {
 		{"redirect-strips-auth", "credentials sent to other origins",
 			func(s []suites.StepRecord) int { return len(suites.Leaks(chaostest.All(s))) }, 2},
 		{"waf-block", "attempts the WAF refused, without waiting",
-			func(s []suites.StepRecord) int { return suites.Count(chaostest.All(s), reasonIs("waf_block")) }, 6},
+			func(s []suites.StepRecord) int { return suites.Count(chaostest.All(s), reasonIs(journal.WAFBlock)) }, 6},
 		{"revoked-key", "attempts with a revoked key",
-			func(s []suites.StepRecord) int { return suites.Count(last(s), reasonIs("api_key_revoked")) }, 6},
+			func(s []suites.StepRecord) int { return suites.Count(last(s), reasonIs(journal.APIKeyRevoked)) }, 6},
 		{"wrong-password", "status of the failed call (the login's refusal is its only answer)",
 			func(s []suites.StepRecord) int { return chaostest.Last(s)[0].Status }, 0},
 	}
@@ -84,7 +85,7 @@ func TestFailsWhereItShould(t *testing.T) {
 	}
 }
 
-func reasonIs(r string) func(fakeserver.Entry) bool {
+func reasonIs(r journal.Reason) func(fakeserver.Entry) bool {
 	return func(e fakeserver.Entry) bool { return e.Reason == r }
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/authchaos/authchaos/clients/internal/chaostest"
 	"github.com/authchaos/authchaos/clients/resilient"
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/suites"
 )
 
@@ -34,10 +35,10 @@ func TestBugsAreCaught(t *testing.T) {
 		{"leak-on-redirect", "redirect-strips-auth", nil, "credentials sent to other origins",
 			func(s []suites.StepRecord) int { return len(suites.Leaks(chaostest.All(s))) }, is(0), is(2)},
 		{"ignore-retry-after", "waf-block", nil, "attempts the WAF refused",
-			func(s []suites.StepRecord) int { return suites.Count(chaostest.All(s), reason("waf_block")) }, is(1), is(4)},
+			func(s []suites.StepRecord) int { return suites.Count(chaostest.All(s), reason(journal.WAFBlock)) }, is(1), is(4)},
 		{"reuse-rotated-refresh", "refresh-token-rotation", nil, "refresh tokens presented twice",
 			func(s []suites.StepRecord) int {
-				return suites.Count(chaostest.All(s), reason("refresh_token_reused"))
+				return suites.Count(chaostest.All(s), reason(journal.RefreshTokenReused))
 			}, is(0), atLeast(1)},
 		{"no-single-flight", "concurrent-expiry", nil, "token requests for one expiry under 8 concurrent calls",
 			func(s []suites.StepRecord) int { return suites.Count(last(s), isToken) }, is(1), atLeast(2)},

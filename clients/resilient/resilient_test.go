@@ -10,6 +10,7 @@ import (
 	"github.com/authchaos/authchaos/clients/internal/chaostest"
 	"github.com/authchaos/authchaos/clients/resilient"
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/suites"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
@@ -36,7 +37,7 @@ func TestSingleFlight(t *testing.T) {
 		name     string
 		scenario string
 		params   map[string]string
-		auth     string
+		auth     adapter.AuthKind
 		scopes   []string
 		advance  time.Duration
 		path     string
@@ -76,9 +77,9 @@ func TestSingleFlight(t *testing.T) {
 // origin through redirect-strips-auth's cross-host, other-port and
 // same-origin redirects, and the calls still succeed.
 func TestNoLeakForAnyAuthKind(t *testing.T) {
-	for _, auth := range []string{adapter.AuthOAuth2Password, adapter.AuthOAuth2ClientCredentials, adapter.AuthSession, adapter.AuthBasic, adapter.AuthAPIKey} {
+	for _, auth := range []adapter.AuthKind{adapter.AuthOAuth2Password, adapter.AuthOAuth2ClientCredentials, adapter.AuthSession, adapter.AuthBasic, adapter.AuthAPIKey} {
 		for _, bugs := range []resilient.Bugs{{}, {LeakOnRedirect: true}} {
-			t.Run(auth+map[bool]string{true: "/leak-on-redirect", false: ""}[bugs.LeakOnRedirect], func(t *testing.T) {
+			t.Run(string(auth)+map[bool]string{true: "/leak-on-redirect", false: ""}[bugs.LeakOnRedirect], func(t *testing.T) {
 				t.Parallel()
 				s := chaostest.Server(t, "redirect-strips-auth", nil)
 				c, err := resilient.New(chaostest.Target(s, auth), resilient.WithBugs(bugs))
@@ -107,7 +108,7 @@ func TestFailsFastNamingTheCause(t *testing.T) {
 		name       string
 		scenario   string
 		params     map[string]string
-		auth       string
+		auth       adapter.AuthKind
 		edit       func(*adapter.Target)
 		path       string
 		wantStatus int
@@ -165,9 +166,9 @@ func TestFailsFastNamingTheCause(t *testing.T) {
 				}
 			}
 			count(t, "authentications with a refused credential", s.Journal().Entries(0), func(e fakeserver.Entry) bool {
-				return (isAuth(e) || isAPI(e)) && (e.Reason == "wrong_password" || e.Reason == "invalid_client")
+				return (isAuth(e) || isAPI(e)) && (e.Reason == journal.WrongPassword || e.Reason == journal.InvalidClient)
 			}, map[bool]int{true: 1, false: 0}[strings.Contains(tt.name, "wrong")])
-			count(t, "locked accounts", s.Journal().Entries(0), reason("account_locked"), 0)
+			count(t, "locked accounts", s.Journal().Entries(0), reason(journal.AccountLocked), 0)
 		})
 	}
 }

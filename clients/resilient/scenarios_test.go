@@ -9,6 +9,7 @@ import (
 	"github.com/authchaos/authchaos/clients/internal/chaostest"
 	"github.com/authchaos/authchaos/clients/resilient"
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites"
 	"github.com/authchaos/authchaos/suites/adapter"
@@ -47,7 +48,7 @@ func path(p string) func(fakeserver.Entry) bool {
 	return func(e fakeserver.Entry) bool { return e.Path == p }
 }
 
-func reason(r string) func(fakeserver.Entry) bool {
+func reason(r journal.Reason) func(fakeserver.Entry) bool {
 	return func(e fakeserver.Entry) bool { return e.Reason == r }
 }
 
@@ -113,7 +114,7 @@ var scenarioFacts = map[string]facts{
 		count(t, "password grants (the re-login)", last, grant("password"), 1)
 	},
 	"refresh-token-rotation": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
-		count(t, "reused refresh tokens", chaostest.All(steps), reason("refresh_token_reused"), 0)
+		count(t, "reused refresh tokens", chaostest.All(steps), reason(journal.RefreshTokenReused), 0)
 		for _, st := range steps[1:] {
 			count(t, "token requests in call "+st.Call.Path, st.Entries, isToken, 1)
 		}
@@ -129,12 +130,12 @@ var scenarioFacts = map[string]facts{
 		count(t, "refused API calls", chaostest.All(steps), refused, 1)
 	},
 	"mfa-required": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
-		count(t, "logins answered mfa_required", chaostest.All(steps), reason("mfa_required"), 2)
+		count(t, "logins answered mfa_required", chaostest.All(steps), reason(journal.MFARequired), 2)
 		count(t, "logins with a code that worked", chaostest.All(steps), func(e fakeserver.Entry) bool { return e.Path == "/login" && e.Status == 200 }, 2)
 	},
 	"wrong-scheme": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
 		items := suites.Filter(lastEntries(steps), path("/api/items"))
-		if len(items) != 2 || items[0].Reason != "wrong_scheme" || items[1].Scheme != "ApiKey" || items[1].Status != 200 {
+		if len(items) != 2 || items[0].Reason != journal.WrongScheme || items[1].Scheme != "ApiKey" || items[1].Status != 200 {
 			t.Errorf("/api/items: want Bearer refused wrong_scheme, then ApiKey 200; got %+v", items)
 		}
 		count(t, "token requests after the challenge", lastEntries(steps), isToken, 0)
@@ -151,7 +152,7 @@ var scenarioFacts = map[string]facts{
 		if leaks := suites.Leaks(all); len(leaks) > 0 {
 			t.Errorf("credential sent to another origin: %+v", leaks)
 		}
-		count(t, "calls that reached the other origins", all, func(e fakeserver.Entry) bool { return e.Origin == "other-origin" }, 2)
+		count(t, "calls that reached the other origins", all, func(e fakeserver.Entry) bool { return e.Origin == journal.OtherOrigin }, 2)
 		count(t, "same-origin hops that kept the credential", all, func(e fakeserver.Entry) bool {
 			return e.Path == "/api/me" && e.Reason == "" && e.Scheme == "Bearer" && e.Status == 200
 		}, 1)
@@ -168,10 +169,10 @@ var scenarioFacts = map[string]facts{
 		}
 	},
 	"revoked-key": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
-		count(t, "attempts with the revoked key", lastEntries(steps), reason("api_key_revoked"), 1)
+		count(t, "attempts with the revoked key", lastEntries(steps), reason(journal.APIKeyRevoked), 1)
 	},
 	"malformed-credentials": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
-		count(t, "attempts with the malformed key", lastEntries(steps), reason("malformed_credentials"), 1)
+		count(t, "attempts with the malformed key", lastEntries(steps), reason(journal.MalformedCredentials), 1)
 	},
 	"forbidden-not-unauthorized": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
 		count(t, "token requests after the 403", lastEntries(steps), isAuth, 0)
@@ -284,7 +285,7 @@ func containsAny(s string, names []string) bool {
 // and reuses the credential on the next call.
 func TestEveryAuthKind(t *testing.T) {
 	tests := []struct {
-		auth       string
+		auth       adapter.AuthKind
 		scheme     string
 		authCalls  int
 		authOnPath string
@@ -296,7 +297,7 @@ func TestEveryAuthKind(t *testing.T) {
 		{adapter.AuthAPIKey, "ApiKey", 0, ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.auth, func(t *testing.T) {
+		t.Run(string(tt.auth), func(t *testing.T) {
 			t.Parallel()
 			s := chaostest.Server(t, "", nil)
 			c, err := resilient.New(chaostest.Target(s, tt.auth))

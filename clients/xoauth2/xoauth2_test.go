@@ -13,7 +13,7 @@ import (
 )
 
 func TestUnsupportedKinds(t *testing.T) {
-	for _, auth := range []string{adapter.AuthSession, adapter.AuthBasic, adapter.AuthAPIKey} {
+	for _, auth := range []adapter.AuthKind{adapter.AuthSession, adapter.AuthBasic, adapter.AuthAPIKey} {
 		_, err := xoauth2.Factory()(t.Context(), adapter.Target{Auth: auth})
 		if !errors.Is(err, adapter.ErrUnsupported) {
 			t.Errorf("%s: %v, want an error wrapping adapter.ErrUnsupported", auth, err)
@@ -27,7 +27,7 @@ func TestWhatXOAuth2Does(t *testing.T) {
 	tests := []struct {
 		name     string
 		scenario string
-		auth     string
+		auth     adapter.AuthKind
 		stored   bool          // start from a stored token
 		advance  time.Duration // before the second call
 		path     string        // of the second call

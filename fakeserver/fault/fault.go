@@ -18,6 +18,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/authchaos/authchaos/fakeserver/journal"
 )
 
 // Knobs are the fake server's tunable behaviours. Zero values mean "as
@@ -129,13 +131,13 @@ var Actions = []Action{RevokeAccessTokens, RevokeAPIKey, RotateSigningKey, Chang
 // server attaches one to every request's context; whoever decides the
 // answer fills it in.
 type Note struct {
-	Reason     string
+	Reason     journal.Reason
 	Scheme     string
-	Credential string // fingerprint
-	Subject    string // user or client id, never a secret
-	Grant      string // token endpoint grant type
-	Scope      string // scope granted by the token endpoint
-	Origin     string // which backend or layer answered: app, waf, portal...
+	Credential string         // fingerprint
+	Subject    string         // user or client id, never a secret
+	Grant      string         // token endpoint grant type
+	Scope      string         // scope granted by the token endpoint
+	Origin     journal.Origin // which backend or layer answered: app, waf, portal...
 }
 
 type noteKey struct{}
@@ -162,9 +164,9 @@ type Challenge struct {
 	Realm       string
 	Error       string // RFC 6750 error code for Bearer
 	Description string
-	Scope       string // RFC 6750 scope for insufficient_scope
-	Reason      string // machine-readable, in the body and the journal
-	Hint        string // what to do about it, for a human
+	Scope       string         // RFC 6750 scope for insufficient_scope
+	Reason      journal.Reason // machine-readable, in the body and the journal
+	Hint        string         // what to do about it, for a human
 	Headers     http.Header
 	Extra       map[string]any // more body fields
 }
@@ -223,7 +225,7 @@ func (c Challenge) Write(w http.ResponseWriter, r *http.Request) {
 }
 
 // Respond writes a raw answer (an HTML page, say) and records its reason.
-func Respond(w http.ResponseWriter, r *http.Request, status int, reason, contentType, body string) {
+func Respond(w http.ResponseWriter, r *http.Request, status int, reason journal.Reason, contentType, body string) {
 	NoteOf(r).Reason = reason
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)

@@ -11,15 +11,22 @@ import (
 	"errors"
 )
 
-// Auth kinds a Target can ask the client to use. They are the values of the
-// driver protocol's "auth" field.
+// AuthKind is how a Target asks the client to authenticate: the values of
+// the driver protocol's "auth" field.
+type AuthKind string
+
+// Auth kinds a Target can ask the client to use.
 const (
-	AuthOAuth2Password          = "oauth2-password"
-	AuthOAuth2ClientCredentials = "oauth2-client-credentials"
-	AuthSession                 = "session"
-	AuthBasic                   = "basic"
-	AuthAPIKey                  = "api-key"
+	AuthOAuth2Password          AuthKind = "oauth2-password"
+	AuthOAuth2ClientCredentials AuthKind = "oauth2-client-credentials"
+	AuthSession                 AuthKind = "session"
+	AuthBasic                   AuthKind = "basic"
+	AuthAPIKey                  AuthKind = "api-key"
 )
+
+// AuthKinds lists every auth kind, for messages and for clients that speak
+// them all.
+var AuthKinds = []AuthKind{AuthOAuth2Password, AuthOAuth2ClientCredentials, AuthSession, AuthBasic, AuthAPIKey}
 
 // Target is everything a client needs to talk to the fake server in one
 // scenario. The JSON names are the driver protocol's.
@@ -29,7 +36,7 @@ type Target struct {
 	LoginURL     string   `json:"login_url"`
 	AuthorizeURL string   `json:"authorize_url,omitempty"`
 	RevokeURL    string   `json:"revoke_url,omitempty"`
-	Auth         string   `json:"auth"`
+	Auth         AuthKind `json:"auth"`
 	ClientID     string   `json:"client_id"`
 	ClientSecret string   `json:"client_secret"`
 	Username     string   `json:"username"`

@@ -15,6 +15,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/suites"
 )
 
@@ -94,8 +95,8 @@ func LeakNoCredential() types.GomegaMatcher {
 }
 
 // HaveReason matches a journal with at least one entry of that reason.
-func HaveReason(reason string) types.GomegaMatcher {
-	return &journalMatcher{want: "an entry with reason " + reason, check: func(es []fakeserver.Entry) (bool, string) {
+func HaveReason(reason journal.Reason) types.GomegaMatcher {
+	return &journalMatcher{want: "an entry with reason " + string(reason), check: func(es []fakeserver.Entry) (bool, string) {
 		hits := suites.Filter(es, func(e fakeserver.Entry) bool { return e.Reason == reason })
 		return len(hits) > 0, saw(hits)
 	}}

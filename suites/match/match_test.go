@@ -8,6 +8,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/suites/match"
 )
 
@@ -15,31 +16,31 @@ import (
 
 const host = "127.0.0.1:8401"
 
-func token(grant string, status int, reason string) fakeserver.Entry {
+func token(grant string, status int, reason journal.Reason) fakeserver.Entry {
 	return fakeserver.Entry{Host: host, Method: "POST", Path: "/oauth/token", Scheme: "Basic", Credential: "sha256:client",
-		Grant: grant, Scope: "read", Status: status, Reason: reason, Origin: "app"}
+		Grant: grant, Scope: "read", Status: status, Reason: reason, Origin: journal.App}
 }
 
-func login(status int, reason string) fakeserver.Entry {
-	return fakeserver.Entry{Host: host, Method: "POST", Path: "/login", Scheme: "none", Status: status, Reason: reason, Origin: "app"}
+func login(status int, reason journal.Reason) fakeserver.Entry {
+	return fakeserver.Entry{Host: host, Method: "POST", Path: "/login", Scheme: "none", Status: status, Reason: reason, Origin: journal.App}
 }
 
-func api(path, scheme string, status int, reason string) fakeserver.Entry {
+func api(path, scheme string, status int, reason journal.Reason) fakeserver.Entry {
 	return fakeserver.Entry{Host: host, Method: "GET", Path: path, Scheme: scheme, Credential: "sha256:" + scheme,
-		Status: status, Reason: reason, Origin: "app"}
+		Status: status, Reason: reason, Origin: journal.App}
 }
 
 func redirect(path, to string) fakeserver.Entry {
-	e := api(path, "Bearer", 307, "redirect")
+	e := api(path, "Bearer", 307, journal.Redirect)
 	e.Location = to
 	return e
 }
 
 func other(host, path, scheme string) fakeserver.Entry {
-	return fakeserver.Entry{Method: "GET", Host: host, Path: path, Scheme: scheme, Status: 200, Origin: "other-origin"}
+	return fakeserver.Entry{Method: "GET", Host: host, Path: path, Scheme: scheme, Status: 200, Origin: journal.OtherOrigin}
 }
 
-func journal(es ...fakeserver.Entry) []fakeserver.Entry {
+func journalOf(es ...fakeserver.Entry) []fakeserver.Entry {
 	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	for i := range es {
 		es[i].Seq = int64(i + 1)
@@ -50,38 +51,38 @@ func journal(es ...fakeserver.Entry) []fakeserver.Entry {
 
 var (
 	// refreshed: a token, a call, an expiry, one refresh, the retry.
-	refreshed = journal(
+	refreshed = journalOf(
 		token("password", 200, ""),
 		api("/api/items", "Bearer", 200, ""),
-		api("/api/items", "Bearer", 401, "token_expired"),
+		api("/api/items", "Bearer", 401, journal.TokenExpired),
 		token("refresh_token", 200, ""),
 		api("/api/items", "Bearer", 200, ""),
 	)
 	// stampede: three refreshes for one expiry.
-	stampede = journal(
+	stampede = journalOf(
 		token("password", 200, ""),
-		api("/api/items", "Bearer", 401, "token_expired"),
+		api("/api/items", "Bearer", 401, journal.TokenExpired),
 		token("refresh_token", 200, ""),
 		token("refresh_token", 200, ""),
 		token("refresh_token", 200, ""),
 		api("/api/items", "Bearer", 200, ""),
 	)
 	// refreshFailed: the only refresh is refused.
-	refreshFailed = journal(
+	refreshFailed = journalOf(
 		token("password", 200, ""),
-		api("/api/items", "Bearer", 401, "token_expired"),
-		token("refresh_token", 400, "refresh_token_expired"),
+		api("/api/items", "Bearer", 401, journal.TokenExpired),
+		token("refresh_token", 400, journal.RefreshTokenExpired),
 	)
 	// relogged: a session that expires and a second login.
-	relogged = journal(
+	relogged = journalOf(
 		login(200, ""),
 		api("/api/me", "Cookie", 200, ""),
-		api("/api/me", "Cookie", 401, "session_expired"),
+		api("/api/me", "Cookie", 401, journal.SessionExpired),
 		login(200, ""),
 		api("/api/me", "Cookie", 200, ""),
 	)
 	// careful: redirects to other origins followed without the token.
-	careful = journal(
+	careful = journalOf(
 		token("client_credentials", 200, ""),
 		redirect("/api/items", "http://localhost:46713/mirror/items"),
 		other("localhost:46713", "/mirror/items", "none"),
@@ -89,7 +90,7 @@ var (
 		other("127.0.0.1:46713", "/mirror/export", "none"),
 	)
 	// leaky: the same redirects, with the token along.
-	leaky = journal(
+	leaky = journalOf(
 		token("client_credentials", 200, ""),
 		redirect("/api/items", "http://localhost:46713/mirror/items"),
 		other("localhost:46713", "/mirror/items", "Bearer"),
@@ -97,20 +98,20 @@ var (
 		other("127.0.0.1:46713", "/mirror/export", "Bearer"),
 	)
 	// looping: /api/me refused three times, then /api/items three times.
-	looping = journal(
-		api("/api/me", "ApiKey", 401, "api_key_revoked"),
-		api("/api/me", "ApiKey", 401, "api_key_revoked"),
-		api("/api/me", "ApiKey", 401, "api_key_revoked"),
-		api("/api/items", "ApiKey", 401, "api_key_revoked"),
-		api("/api/items", "ApiKey", 401, "api_key_revoked"),
-		api("/api/items", "ApiKey", 401, "api_key_revoked"),
+	looping = journalOf(
+		api("/api/me", "ApiKey", 401, journal.APIKeyRevoked),
+		api("/api/me", "ApiKey", 401, journal.APIKeyRevoked),
+		api("/api/me", "ApiKey", 401, journal.APIKeyRevoked),
+		api("/api/items", "ApiKey", 401, journal.APIKeyRevoked),
+		api("/api/items", "ApiKey", 401, journal.APIKeyRevoked),
+		api("/api/items", "ApiKey", 401, journal.APIKeyRevoked),
 	)
 	// retriedOnce: each refused call retried once.
-	retriedOnce = journal(
-		api("/api/me", "ApiKey", 401, "api_key_revoked"),
-		api("/api/me", "ApiKey", 401, "api_key_revoked"),
-		api("/api/items", "ApiKey", 401, "api_key_revoked"),
-		api("/api/items", "ApiKey", 401, "api_key_revoked"),
+	retriedOnce = journalOf(
+		api("/api/me", "ApiKey", 401, journal.APIKeyRevoked),
+		api("/api/me", "ApiKey", 401, journal.APIKeyRevoked),
+		api("/api/items", "ApiKey", 401, journal.APIKeyRevoked),
+		api("/api/items", "ApiKey", 401, journal.APIKeyRevoked),
 	)
 )
 
@@ -136,7 +137,7 @@ var _ = Describe("journal matchers", func() {
 		Entry("HaveLogins counts a client_credentials grant", match.HaveLogins(1), careful),
 		Entry("LeakNoCredential when redirects drop the token", match.LeakNoCredential(), careful),
 		Entry("LeakNoCredential on a journal without redirects", match.LeakNoCredential(), refreshed),
-		Entry("HaveReason", match.HaveReason("token_expired"), refreshed),
+		Entry("HaveReason", match.HaveReason(journal.TokenExpired), refreshed),
 		Entry("RetryAtMost(1) with one retry per refused call", match.RetryAtMost(1), retriedOnce),
 		Entry("RetryAtMost(2) with two retries", match.RetryAtMost(2), looping),
 	)
@@ -161,13 +162,13 @@ var _ = Describe("journal matchers", func() {
 			"expected 1 login(s), saw 2 at seq 1-4"),
 		Entry("LeakNoCredential, both redirects", match.LeakNoCredential(), leaky,
 			"expected that no credential reached another origin, but sent Bearer to http://localhost:46713/mirror/items at seq 3, Bearer to http://127.0.0.1:46713/mirror/export at seq 5"),
-		Entry("HaveReason, absent", match.HaveReason("refresh_token_reused"), refreshed,
+		Entry("HaveReason, absent", match.HaveReason(journal.RefreshTokenReused), refreshed,
 			"expected an entry with reason refresh_token_reused, saw none"),
-		Entry("RetryAtMost, a loop", match.RetryAtMost(1), journal(
+		Entry("RetryAtMost, a loop", match.RetryAtMost(1), journalOf(
 			api("/api/me", "ApiKey", 200, ""),
-			api("/api/items", "ApiKey", 401, "api_key_revoked"),
-			api("/api/items", "ApiKey", 401, "api_key_revoked"),
-			api("/api/items", "ApiKey", 401, "api_key_revoked"),
+			api("/api/items", "ApiKey", 401, journal.APIKeyRevoked),
+			api("/api/items", "ApiKey", 401, journal.APIKeyRevoked),
+			api("/api/items", "ApiKey", 401, journal.APIKeyRevoked),
 		), "expected at most 1 retries per refused call, but GET /api/items was refused 3 times at seq 2-4"),
 	)
 
@@ -178,7 +179,7 @@ var _ = Describe("journal matchers", func() {
 		Entry("HaveTokenRequests", match.HaveTokenRequests(2), refreshed, "expected not 2 token request(s), saw 2 at seq 1-4"),
 		Entry("HaveRefreshedOnce", match.HaveRefreshedOnce(), refreshed, "expected not exactly 1 successful refresh, saw 1 at seq 4"),
 		Entry("HaveLogins", match.HaveLogins(2), relogged, "expected not 2 login(s), saw 2 at seq 1-4"),
-		Entry("HaveReason", match.HaveReason("session_expired"), relogged, "expected not an entry with reason session_expired, saw 1 at seq 3"),
+		Entry("HaveReason", match.HaveReason(journal.SessionExpired), relogged, "expected not an entry with reason session_expired, saw 1 at seq 3"),
 		Entry("RetryAtMost", match.RetryAtMost(1), retriedOnce, "expected not at most 1 retries per refused call, and it was"),
 	)
 
@@ -209,7 +210,7 @@ var _ = Describe("journal matchers", func() {
 		Entry("HaveRefreshedOnce", match.HaveRefreshedOnce()),
 		Entry("HaveLogins", match.HaveLogins(1)),
 		Entry("LeakNoCredential", match.LeakNoCredential()),
-		Entry("HaveReason", match.HaveReason("token_expired")),
+		Entry("HaveReason", match.HaveReason(journal.TokenExpired)),
 		Entry("RetryAtMost", match.RetryAtMost(1)),
 	)
 })

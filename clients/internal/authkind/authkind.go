@@ -12,19 +12,17 @@ import (
 )
 
 // All is every auth kind of the driver protocol.
-var All = []string{
-	adapter.AuthOAuth2Password,
-	adapter.AuthOAuth2ClientCredentials,
-	adapter.AuthSession,
-	adapter.AuthBasic,
-	adapter.AuthAPIKey,
-}
+var All = adapter.AuthKinds
 
 // Check returns nil if auth is one of supported, else an error wrapping
 // adapter.ErrUnsupported that lists what the client does support.
-func Check(auth string, supported ...string) error {
+func Check(auth adapter.AuthKind, supported ...adapter.AuthKind) error {
 	if slices.Contains(supported, auth) {
 		return nil
 	}
-	return fmt.Errorf("%w: %q (supported: %s)", adapter.ErrUnsupported, auth, strings.Join(supported, ", "))
+	names := make([]string, len(supported))
+	for i, k := range supported {
+		names[i] = string(k)
+	}
+	return fmt.Errorf("%w: %q (supported: %s)", adapter.ErrUnsupported, auth, strings.Join(names, ", "))
 }

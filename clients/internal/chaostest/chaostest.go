@@ -35,7 +35,7 @@ func Server(t testing.TB, scenario string, params map[string]string) *fakeserver
 
 // Target is what the suites tell a client of the given auth kind about s:
 // every default credential, scope read, and the OTP URL.
-func Target(s *fakeserver.Server, auth string) adapter.Target {
+func Target(s *fakeserver.Server, auth adapter.AuthKind) adapter.Target {
 	cfg := s.Config()
 	base := s.URL()
 	return adapter.Target{
