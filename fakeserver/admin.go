@@ -96,14 +96,10 @@ type ActiveState struct {
 }
 
 func (s *Server) activeState() ActiveState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := ActiveState{Active: append([]string{}, s.st.active...), Params: []map[string]string{}, Fixtures: map[string]string{}}
-	for _, p := range s.st.params {
-		st.Params = append(st.Params, p)
-	}
-	for k, v := range s.st.fixtures {
-		st.Fixtures[k] = v
+	a := s.Activation()
+	st := ActiveState{Active: append([]string{}, a.IDs()...), Params: []map[string]string{}, Fixtures: s.Fixtures()}
+	for _, sel := range a {
+		st.Params = append(st.Params, sel.Params)
 	}
 	return st
 }
@@ -133,22 +129,21 @@ func (s *Server) adminActivate(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusBadRequest, `{"id": "none"} heals the server and cannot be combined with "ids" or "scenarios"`)
 		return
 	}
-	var ids []string
-	var params []map[string]string
+	var a Activation
 	if req.ID != "" && req.ID != "none" {
-		ids, params = append(ids, req.ID), append(params, req.Params)
+		a = append(a, Selected{ID: req.ID, Params: req.Params})
 	}
 	for _, id := range req.IDs {
-		ids, params = append(ids, id), append(params, nil)
+		a = append(a, Selected{ID: id})
 	}
 	for _, sc := range req.Scenarios {
-		ids, params = append(ids, sc.ID), append(params, sc.Params)
+		a = append(a, Selected{ID: sc.ID, Params: sc.Params})
 	}
 	if req.ID == "" && len(req.IDs) == 0 && len(req.Scenarios) == 0 {
 		adminError(w, http.StatusBadRequest, `no scenario given: send {"id": ID}, {"ids": [ID, ...]} or {"id": "none"} (valid ids: `+strings.Join(scenarios.IDs(), ", ")+")")
 		return
 	}
-	if err := s.Activate(ids, params...); err != nil {
+	if err := s.Apply(a); err != nil {
 		status := http.StatusBadRequest
 		var unknown *scenarios.UnknownError
 		if errors.As(err, &unknown) {
@@ -157,16 +152,14 @@ func (s *Server) adminActivate(w http.ResponseWriter, r *http.Request) {
 		adminError(w, status, err.Error())
 		return
 	}
-	s.journal.Clear()
 	fault.WriteJSON(w, http.StatusOK, s.activeState())
 }
 
 func (s *Server) adminDeactivate(w http.ResponseWriter, r *http.Request) {
-	if err := s.Activate(nil); err != nil {
+	if err := s.Apply(nil); err != nil { // healing starts a fresh record, as PUT {"id": "none"} does
 		adminError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	s.journal.Clear() // as PUT {"id": "none"} does: healing starts a fresh record
 	fault.WriteJSON(w, http.StatusOK, s.activeState())
 }
 
@@ -253,9 +246,7 @@ func (s *Server) adminOTP(w http.ResponseWriter, r *http.Request) {
 	if name == "" && len(s.cfg.Users) > 0 {
 		name = s.cfg.Users[0].Username
 	}
-	s.mu.Lock()
-	_, ok := s.st.users[name]
-	s.mu.Unlock()
+	_, ok := s.cur.Load().users[name] // the map is fixed at activation
 	if !ok {
 		adminError(w, http.StatusNotFound, fmt.Sprintf("no user %q", name))
 		return

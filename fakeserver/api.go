@@ -67,9 +67,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, r, route, principal{})
 		return
 	}
-	s.mu.Lock()
-	knobs := s.st.knobs
-	s.mu.Unlock()
+	x := s.exchangeOf(r)
+	st, knobs := x.realm, x.realm.knobs
 	schemes := route.Schemes
 	if o, ok := knobs.RouteSchemes[route.Path]; ok {
 		schemes = o
@@ -77,7 +76,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	scopes := append(append([]string(nil), route.Scopes...), knobs.RouteScopes[route.Path]...)
 	roles := append(append([]string(nil), route.Roles...), knobs.RouteRoles[route.Path]...)
 
-	cred, err := authn.FromRequest(r)
+	cred, err := x.credential(r)
 	var malformed *authn.MalformedError
 	switch {
 	case errors.As(err, &malformed):
@@ -112,7 +111,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			Headers: s.moreChallenges(schemes), Extra: map[string]any{"accepted_schemes": schemes}})
 		return
 	}
-	who, ch := s.authenticate(r, cred, knobs)
+	who, ch := s.authenticate(r, st, cred)
 	if ch != nil {
 		if ch.Scheme == "" {
 			ch.Scheme = challengeScheme(cred.Scheme)
@@ -135,7 +134,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			"hint": fmt.Sprintf("authenticated as %s, but this route needs role %s: a new token will not help, ask an administrator", who.user, strings.Join(missing, ", "))})
 		return
 	}
-	s.countSuccess()
+	s.countSuccess(st)
 	s.answer(w, r, route, who)
 }
 
@@ -206,11 +205,11 @@ func missingAll(need, have []string) []string {
 }
 
 // authenticate checks a well-formed credential of an accepted scheme.
-func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs fault.Knobs) (principal, *fault.Challenge) {
+func (s *Server) authenticate(r *http.Request, st *realm, cred authn.Credential) (principal, *fault.Challenge) {
 	now := s.clock.Now()
 	switch cred.Scheme {
 	case authn.Bearer:
-		claims, extra, err := s.keys.verify(cred.Secret, s.issuerFor(r), now.Add(knobs.Skew))
+		claims, extra, err := s.keys.verify(cred.Secret, s.issuerFor(r), now.Add(st.knobs.Skew))
 		if err != nil {
 			var te *tokenError
 			errors.As(err, &te)
@@ -223,24 +222,22 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "this is an ID token, not an access token",
 				Reason: journal.IDTokenAsAccessToken, Hint: "send the access_token from the token response, not the id_token"}
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if rec, ok := s.tokens[claims.ID]; ok && rec.revoked {
+		if s.tokens.isRevoked(claims.ID) {
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "the access token was revoked", Reason: journal.TokenRevoked,
 				Hint: "get a new access token (refresh it or authenticate again) and retry once"}
 		}
 		p := principal{user: claims.Subject, scopes: strings.Fields(extra.Scope)}
-		if u, ok := s.st.users[claims.Subject]; ok {
+		if u, ok := st.users[claims.Subject]; ok { // roles never change after activation
 			p.roles = u.roles
 		}
 		return p, nil
 	case authn.Basic:
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		st.mu.Lock()
+		defer st.mu.Unlock()
 		// Basic is a password login on every call, and it has no room for
 		// a one-time code: where logins need one (mfa-required), Basic is
 		// refused, or it would be the way around the second factor.
-		u, lerr := s.checkPasswordLocked(s.st, cred.User, cred.Secret, "")
+		u, lerr := s.checkPasswordLocked(st, cred.User, cred.Secret, "")
 		if lerr != nil && lerr.reason == journal.MFARequired {
 			lerr.description = "this account needs a one-time code, which Basic credentials cannot carry"
 			lerr.hint = "log in with POST /login (password and otp) and use the session, or get a token with the password grant and otp"
@@ -250,9 +247,9 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 		}
 		return principal{user: u.name, scopes: u.scopes, roles: u.roles}, nil
 	case authn.APIKey:
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		k, ok := s.st.apiKeys[cred.Secret]
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		k, ok := st.apiKeys[cred.Secret]
 		switch {
 		case !ok:
 			return principal{}, &fault.Challenge{Error: "invalid_key", Description: "the API key is not known here", Reason: journal.InvalidAPIKey, Hint: "check the key belongs to this environment"}
@@ -260,22 +257,22 @@ func (s *Server) authenticate(r *http.Request, cred authn.Credential, knobs faul
 			return principal{}, &fault.Challenge{Error: "invalid_key", Description: "the API key was revoked", Reason: journal.APIKeyRevoked, Hint: "a revoked key never comes back: stop and ask for a new key"}
 		}
 		p := principal{user: k.owner, scopes: k.scopes}
-		if u, ok := s.st.users[k.owner]; ok {
+		if u, ok := st.users[k.owner]; ok {
 			p.roles = u.roles
 		}
 		return p, nil
 	case authn.Cookie:
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ss, ok := s.st.sessions[cred.Secret]
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		ss, ok := st.sessions[cred.Secret]
 		switch {
 		case !ok:
 			return principal{}, &fault.Challenge{Reason: journal.SessionUnknown, Description: "the session is not known (logged out, or ended by the server)", Hint: "log in again"}
 		case !now.Before(ss.expires):
-			delete(s.st.sessions, cred.Secret)
+			delete(st.sessions, cred.Secret)
 			return principal{}, &fault.Challenge{Reason: journal.SessionExpired, Description: "the session expired at " + ss.expires.UTC().Format(time.RFC3339), Hint: "log in again, then retry"}
 		}
-		u := s.st.users[ss.user]
+		u := st.users[ss.user]
 		return principal{user: u.name, scopes: u.scopes, roles: u.roles}, nil
 	}
 	return principal{}, &fault.Challenge{Reason: journal.WrongScheme, Description: "unsupported scheme " + cred.Scheme}

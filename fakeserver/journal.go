@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,6 +67,51 @@ func journalLocation(loc string) string {
 	return u.String()
 }
 
+// exchange is what the server learns of a request once, as it arrives:
+// the realm it runs in (so a request never straddles two activations) and
+// the credential it presents (parsed once, for the journal and for
+// authentication alike).
+type exchange struct {
+	realm   *realm
+	cred    authn.Credential
+	credErr error
+	// authz and cookie are the headers cred was parsed from: an edge may
+	// take a credential away before the API sees the request
+	// (missing-credentials), and then the API reads what is left.
+	authz, cookie string
+}
+
+// parse reads the credential r presents now.
+func (x *exchange) parse(r *http.Request) {
+	x.authz, x.cookie = r.Header.Get("Authorization"), r.Header.Get("Cookie")
+	x.cred, x.credErr = authn.FromRequest(r)
+}
+
+// credential is what r presents now: the one parsed on arrival unless an
+// edge changed the headers since.
+func (x *exchange) credential(r *http.Request) (authn.Credential, error) {
+	if r.Header.Get("Authorization") != x.authz || r.Header.Get("Cookie") != x.cookie {
+		x.parse(r)
+	}
+	return x.cred, x.credErr
+}
+
+type exchangeKey struct{}
+
+// exchangeOf returns what journaled learnt of r. Requests that did not come
+// through it (a handler called directly in a test) get the current realm.
+func (s *Server) exchangeOf(r *http.Request) *exchange {
+	if x, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+		return x
+	}
+	x := &exchange{realm: s.cur.Load()}
+	x.parse(r)
+	return x
+}
+
+// realmOf is the realm r runs in.
+func (s *Server) realmOf(r *http.Request) *realm { return s.exchangeOf(r).realm }
+
 // journaled wraps h so every request lands in the journal. The note in
 // the context lets whoever answers tell the journal why.
 func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
@@ -74,17 +120,17 @@ func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
 			h.ServeHTTP(w, r) // the operator's own calls would drown the client's
 			return
 		}
-		seq, arrived, scenario := s.journal.Arrive(), s.clock.Now().UTC(), s.activeName()
-		ctx, note := fault.WithNote(r.Context())
+		x := &exchange{realm: s.cur.Load()}
+		seq, arrived := s.journal.Arrive(), s.clock.Now().UTC()
+		ctx, note := fault.WithNote(context.WithValue(r.Context(), exchangeKey{}, x))
 		note.Origin = origin
 		r = r.WithContext(ctx)
-		if cred, err := authn.FromRequest(r); err == nil {
-			note.Scheme, note.Credential = safeScheme(cred.Scheme), cred.Fingerprint()
-		} else {
-			note.Scheme = safeScheme(cred.Scheme)
-			if note.Scheme == "" {
-				note.Scheme = authn.None
-			}
+		x.parse(r)
+		note.Scheme = safeScheme(x.cred.Scheme)
+		if x.credErr == nil {
+			note.Credential = x.cred.Fingerprint()
+		} else if note.Scheme == "" {
+			note.Scheme = authn.None
 		}
 		rec := &recorder{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
@@ -101,7 +147,7 @@ func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
 			Credential: note.Credential,
 			Status:     rec.status,
 			Reason:     note.Reason,
-			Scenario:   scenario,
+			Scenario:   x.realm.name,
 			Subject:    note.Subject,
 			Grant:      note.Grant,
 			Scope:      note.Scope,

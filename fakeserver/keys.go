@@ -28,7 +28,26 @@ type keyring struct {
 	kid    string
 	signer jose.Signer
 	pub    *ecdsa.PublicKey
+
+	// checked caches what a signature verification proved, keyed by the
+	// whole token (not its fingerprint: a 48-bit fingerprint could be
+	// matched by a forged token). Only the ECDSA check is skipped on a
+	// hit; the key's presence in JWKS, the issuer, exp and nbf on the
+	// virtual clock, and revocation are judged on every request.
+	cmu     sync.Mutex
+	checked map[string]checkedToken
 }
+
+// checkedToken is a token whose signature verified with key kid.
+type checkedToken struct {
+	kid    string
+	claims jwt.Claims
+	extra  accessClaims
+}
+
+// maxChecked bounds the verification cache; a full cache starts afresh,
+// which costs one ECDSA check per live token.
+const maxChecked = 4096
 
 func newKeyring() (*keyring, error) {
 	k := &keyring{}
@@ -50,8 +69,11 @@ func (k *keyring) rotate() error {
 		return fmt.Errorf("signer: %w", err)
 	}
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	k.kid, k.signer, k.pub = kid, signer, &priv.PublicKey
+	k.mu.Unlock()
+	k.cmu.Lock()
+	k.checked = nil // every cached token names a kid that is gone
+	k.cmu.Unlock()
 	return nil
 }
 
@@ -89,28 +111,11 @@ func (e *tokenError) Error() string { return e.Description }
 // judging clock (possibly skewed). It never panics on hostile input: the
 // JOSE library parses, we only compare.
 func (k *keyring) verify(raw, issuer string, now time.Time) (jwt.Claims, accessClaims, error) {
-	var claims jwt.Claims
-	var extra accessClaims
-	if strings.Count(raw, ".") != 2 {
-		return claims, extra, &tokenError{journal.MalformedToken, fmt.Sprintf("token is not a JWT: want 3 dot-separated parts, got %d", strings.Count(raw, ".")+1)}
-	}
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{signingAlg})
+	t, err := k.signature(raw)
 	if err != nil {
-		return claims, extra, &tokenError{journal.MalformedToken, "token is not a valid JWS: " + err.Error()}
+		return t.claims, t.extra, err
 	}
-	if len(tok.Headers) != 1 {
-		return claims, extra, &tokenError{journal.MalformedToken, "token must carry exactly one signature"}
-	}
-	kid := tok.Headers[0].KeyID
-	k.mu.RLock()
-	pub, ok := k.pub, kid == k.kid
-	k.mu.RUnlock()
-	if !ok {
-		return claims, extra, &tokenError{journal.UnknownSigningKey, fmt.Sprintf("token is signed with key %q, which is not in /jwks (the signing key was rotated)", kid)}
-	}
-	if err := tok.Claims(pub, &claims, &extra); err != nil {
-		return claims, extra, &tokenError{journal.BadSignature, "token signature does not verify with key " + kid}
-	}
+	claims, extra := t.claims, t.extra
 	if claims.Issuer != issuer {
 		return claims, extra, &tokenError{journal.WrongIssuer, fmt.Sprintf("token issuer %q is not %q", claims.Issuer, issuer)}
 	}
@@ -127,6 +132,48 @@ func (k *keyring) verify(raw, issuer string, now time.Time) (jwt.Claims, accessC
 		return claims, extra, &tokenError{journal.TokenNotYetValid, fmt.Sprintf("token is not valid before %s (server time %s)", claims.NotBefore.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
 	}
 	return claims, extra, nil
+}
+
+// signature checks that raw is a JWS signed by the key JWKS publishes now,
+// from the cache when it has seen raw verify before.
+func (k *keyring) signature(raw string) (checkedToken, error) {
+	k.cmu.Lock()
+	t, hit := k.checked[raw]
+	k.cmu.Unlock()
+	k.mu.RLock()
+	pub, current := k.pub, k.kid
+	k.mu.RUnlock()
+	if hit {
+		if t.kid != current { // rotated after the token was cached
+			return checkedToken{}, &tokenError{journal.UnknownSigningKey, fmt.Sprintf("token is signed with key %q, which is not in /jwks (the signing key was rotated)", t.kid)}
+		}
+		return t, nil
+	}
+	if strings.Count(raw, ".") != 2 {
+		return t, &tokenError{journal.MalformedToken, fmt.Sprintf("token is not a JWT: want 3 dot-separated parts, got %d", strings.Count(raw, ".")+1)}
+	}
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{signingAlg})
+	if err != nil {
+		return t, &tokenError{journal.MalformedToken, "token is not a valid JWS: " + err.Error()}
+	}
+	if len(tok.Headers) != 1 {
+		return t, &tokenError{journal.MalformedToken, "token must carry exactly one signature"}
+	}
+	kid := tok.Headers[0].KeyID
+	if kid != current {
+		return t, &tokenError{journal.UnknownSigningKey, fmt.Sprintf("token is signed with key %q, which is not in /jwks (the signing key was rotated)", kid)}
+	}
+	t.kid = kid
+	if err := tok.Claims(pub, &t.claims, &t.extra); err != nil {
+		return t, &tokenError{journal.BadSignature, "token signature does not verify with key " + kid}
+	}
+	k.cmu.Lock()
+	if k.checked == nil || len(k.checked) >= maxChecked {
+		k.checked = make(map[string]checkedToken)
+	}
+	k.checked[raw] = t
+	k.cmu.Unlock()
+	return t, nil
 }
 
 var errNoRandom = errors.New("crypto/rand failed")

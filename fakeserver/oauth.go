@@ -80,28 +80,37 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	scopes := strings.Fields(r.PostForm.Get("scope"))
 	issuer := s.issuerFor(r)
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.st
+	// Each grant checks what it consumes under the realm's lock, then
+	// signs with no lock held.
+	st := s.realmOf(r)
 	var resp tokenResponse
 	var err error
 	switch grant {
 	case "client_credentials":
-		resp, err = s.issueLocked(st, issuer, c.ID, c.ID, grantScopes(scopes, c.Scopes), "-", false)
+		resp, err = s.issue(st, issuer, c.ID, c.ID, grantScopes(scopes, c.Scopes), "-", false)
 	case "password":
+		st.mu.Lock()
 		u, e := s.checkPasswordLocked(st, r.PostForm.Get("username"), r.PostForm.Get("password"), r.PostForm.Get("otp"))
+		st.mu.Unlock()
 		if e != nil {
 			s.writeOAuthError(w, r, oauthError{status: 400, code: oauthCode(e.reason), reason: e.reason, description: e.description, hint: e.hint})
 			return
 		}
 		note.Subject = u.name
-		resp, err = s.issueLocked(st, issuer, u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", true)
+		resp, err = s.issue(st, issuer, u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", true)
 	case "refresh_token":
+		st.mu.Lock()
 		rt, e := s.useRefreshLocked(st, r.PostForm.Get("refresh_token"), c.ID)
+		var used refreshToken
+		if e == nil {
+			used = *rt
+		}
+		st.mu.Unlock()
 		if e != nil {
 			s.writeOAuthError(w, r, *e)
 			return
 		}
+		rt = &used
 		note.Subject = rt.user
 		granted := rt.scopes
 		if len(scopes) > 0 {
@@ -119,18 +128,20 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		if !st.knobs.RotateRefresh {
 			family = "-"
 		}
-		resp, err = s.issueLocked(st, issuer, rt.user, c.ID, granted, family, false)
+		resp, err = s.issue(st, issuer, rt.user, c.ID, granted, family, false)
 		if !st.knobs.RotateRefresh {
 			resp.RefreshToken = r.PostForm.Get("refresh_token")
 		}
 	case "authorization_code":
+		st.mu.Lock()
 		code, e := s.useCodeLocked(st, r.PostForm.Get("code"), c.ID, r.PostForm.Get("redirect_uri"), r.PostForm.Get("code_verifier"))
+		st.mu.Unlock()
 		if e != nil {
 			s.writeOAuthError(w, r, *e)
 			return
 		}
 		note.Subject = code.user
-		resp, err = s.issueLocked(st, issuer, code.user, c.ID, code.scopes, "", true)
+		resp, err = s.issue(st, issuer, code.user, c.ID, code.scopes, "", true)
 	case "":
 		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.MissingGrantType, description: "grant_type is required (valid: client_credentials, password, refresh_token, authorization_code)"})
 		return
@@ -213,7 +224,7 @@ type loginError struct {
 
 // checkPasswordLocked verifies a user's password (and one-time code when
 // MFA is on), counting failures toward the lock-out.
-func (s *Server) checkPasswordLocked(st *state, name, password, otp string) (*user, *loginError) {
+func (s *Server) checkPasswordLocked(st *realm, name, password, otp string) (*user, *loginError) {
 	u, ok := st.users[name]
 	if !ok {
 		return nil, &loginError{journal.WrongPassword, "username or password is wrong", "check the credentials; do not retry automatically, accounts lock after repeated failures"}
@@ -249,7 +260,7 @@ func (s *Server) checkPasswordLocked(st *state, name, password, otp string) (*us
 	return u, nil
 }
 
-func (s *Server) useRefreshLocked(st *state, raw, clientID string) (*refreshToken, *oauthError) {
+func (s *Server) useRefreshLocked(st *realm, raw, clientID string) (*refreshToken, *oauthError) {
 	bad := func(reason journal.Reason, desc, hint string) *oauthError {
 		return &oauthError{status: 400, code: "invalid_grant", reason: reason, description: desc, hint: hint}
 	}
@@ -269,11 +280,7 @@ func (s *Server) useRefreshLocked(st *state, raw, clientID string) (*refreshToke
 	case rt.used && st.knobs.RotateRefresh:
 		// RFC 6819 §5.2.2.3 / OAuth 2.0 Security BCP §4.14: a rotated
 		// token presented again means two parties hold it; kill them all.
-		for _, other := range st.refresh {
-			if other.family == rt.family {
-				other.revoked = true
-			}
-		}
+		st.killFamily(rt.family)
 		return nil, bad(journal.RefreshTokenReused, "refresh token was already used; the whole token family is revoked", "keep only the newest refresh token, and refresh once even when calls run concurrently")
 	}
 	if st.knobs.RotateRefresh {
@@ -282,7 +289,7 @@ func (s *Server) useRefreshLocked(st *state, raw, clientID string) (*refreshToke
 	return rt, nil
 }
 
-func (s *Server) useCodeLocked(st *state, raw, clientID, redirectURI, verifier string) (*authCode, *oauthError) {
+func (s *Server) useCodeLocked(st *realm, raw, clientID, redirectURI, verifier string) (*authCode, *oauthError) {
 	bad := func(reason journal.Reason, desc string) *oauthError {
 		return &oauthError{status: 400, code: "invalid_grant", reason: reason, description: desc}
 	}
@@ -356,9 +363,9 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		back(url.Values{"error": {"invalid_request"}, "error_description": {"code_challenge_method must be S256"}})
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.st
+	st := s.realmOf(r)
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	var name string
 	if len(s.cfg.Users) > 0 {
 		name = s.cfg.Users[0].Username
@@ -404,9 +411,10 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	// An ID token names no client and grants nothing: nothing to revoke.
 	claims, extra, verr := s.keys.verify(token, s.issuerFor(r), s.clock.Now())
 	isAccess := verr == nil && extra.ClientID != ""
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rt, isRefresh := s.st.refresh[token]
+	st := s.realmOf(r)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rt, isRefresh := st.refresh[token]
 	// RFC 7009 §2.1: the server "verifies whether the token was issued to
 	// the client making the revocation request" and refuses it if not;
 	// otherwise one client could end another's grants.
@@ -419,17 +427,9 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case isRefresh:
 		// Revoking a refresh token ends its grant.
-		for _, other := range s.st.refresh {
-			if other.family == rt.family {
-				other.revoked = true
-			}
-		}
+		st.killFamily(rt.family)
 	case isAccess:
-		if rec, ok := s.tokens[claims.ID]; ok {
-			rec.revoked = true
-		} else {
-			s.tokens[claims.ID] = &accessRecord{user: claims.Subject, revoked: true}
-		}
+		s.tokens.revoke(claims.ID)
 	}
 	w.WriteHeader(http.StatusOK)
 }

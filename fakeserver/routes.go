@@ -29,10 +29,7 @@ func (s *Server) routes() http.Handler {
 	})
 	s.app = app
 	edged := s.journaled(journal.App, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		h := s.st.handler
-		s.mu.Unlock()
-		h.ServeHTTP(w, r)
+		s.realmOf(r).handler.ServeHTTP(w, r)
 	}))
 	mux := http.NewServeMux()
 	s.adminRoutes(mux)

@@ -47,19 +47,19 @@ type Server struct {
 	heard   atomic.Pointer[string]
 	started atomic.Bool // Listen ran: the server knows its own URL
 
-	mu     sync.Mutex
-	st     *state
-	tokens map[string]*accessRecord // access tokens issued, by jti; survives activations like keys
-	name   string                   // active scenario ids, joined by "+"
+	cur    atomic.Pointer[realm] // the active scenarios' realm
+	tokens *tokenBook            // access tokens issued; survives activations like keys
 	mux    http.Handler
 	app    http.Handler
 	done   chan struct{} // closed by Close: ends live streams
 	once   sync.Once
 	alt    http.Handler
-	lns    []net.Listener
-	srvs   []*http.Server
-	url    string
-	alURL  string
+
+	mu    sync.Mutex // guards the listeners below
+	lns   []net.Listener
+	srvs  []*http.Server
+	url   string
+	alURL string
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -85,7 +85,7 @@ func WithIssuer(iss string) Option { return func(s *Server) { s.issuer = strings
 
 // New builds a Server with scenarios from the config already active.
 func New(opts ...Option) (*Server, error) {
-	s := &Server{done: make(chan struct{}), tokens: map[string]*accessRecord{}}
+	s := &Server{done: make(chan struct{}), tokens: newTokenBook()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -112,13 +112,11 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.mux = s.routes()
 	s.alt = s.journaled(journal.OtherOrigin, http.HandlerFunc(s.serveOtherOrigin))
-	var ids []string
-	var params []map[string]string
+	var a Activation
 	for _, sc := range s.cfg.Scenarios {
-		ids = append(ids, sc.ID)
-		params = append(params, sc.Params)
+		a = append(a, Selected{ID: sc.ID, Params: sc.Params})
 	}
-	if err := s.Activate(ids, params...); err != nil {
+	if err := s.install(a); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -177,14 +175,12 @@ func (s *Server) Listen(addr string) error {
 	main := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	other := &http.Server{Handler: s.alt, ReadHeaderTimeout: 10 * time.Second}
 	s.srvs = []*http.Server{main, other}
-	ids := append([]string(nil), s.st.active...)
-	params := append([]map[string]string(nil), s.st.params...)
 	s.mu.Unlock()
 	// Scenarios from the configuration were installed by New, before the
 	// server had a URL: tokens they minted carry no issuer and redirects
 	// they built point nowhere. Install them again now that it has one.
-	if len(ids) > 0 {
-		if err := s.Activate(ids, params...); err != nil {
+	if a := s.cur.Load().active; len(a) > 0 {
+		if err := s.install(a); err != nil {
 			ln.Close()
 			alt.Close()
 			return err
@@ -259,105 +255,120 @@ func (s *Server) Config() *config.File { return s.cfg }
 
 // Active returns the ids of the active scenarios.
 func (s *Server) Active() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.st.active...)
+	var ids []string
+	for _, sel := range s.cur.Load().active {
+		ids = append(ids, sel.ID)
+	}
+	return ids
 }
+
+// Activation returns the active scenarios with their parameters, defaults
+// applied.
+func (s *Server) Activation() Activation { return s.cur.Load().active.clone() }
 
 // Fixtures returns what the active scenarios published for clients.
 func (s *Server) Fixtures() map[string]string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := map[string]string{}
-	for k, v := range s.st.fixtures {
+	for k, v := range s.cur.Load().fixtures {
 		out[k] = v
 	}
 	return out
 }
 
-func (s *Server) activeName() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.name
+func (s *Server) activeName() string { return s.cur.Load().name }
+
+// Activate is Apply for parallel lists: params[i] applies to ids[i].
+func (s *Server) Activate(ids []string, params ...map[string]string) error {
+	a := make(Activation, len(ids))
+	for i, id := range ids {
+		a[i].ID = id
+		if i < len(params) {
+			a[i].Params = params[i]
+		}
+	}
+	return s.Apply(a)
 }
 
-// Activate resets the server's state and installs the given scenarios in
-// order, params[i] applying to ids[i]. No ids means a healthy server. On
-// error the previous state stays in place.
-//
-// Sessions, refresh tokens, codes, lock-outs and triggers start afresh.
-// What the issuer knows about the JWTs it signed does not: the signing key
-// and the access-token revocations survive, so a revoked token never
-// comes back and a scenario's revocations reach tokens issued before it.
-func (s *Server) Activate(ids []string, params ...map[string]string) error {
-	st := s.newState()
+// Apply makes a the active scenarios, in order, on fresh state; an empty
+// Activation heals the server. Every door (this method, the admin API, the
+// configuration file, serve --scenario) comes through here and has the
+// same effects: sessions, refresh tokens, codes, lock-outs and triggers
+// start afresh and the journal is cleared, so what it shows next is this
+// activation's. What the issuer knows about the JWTs it signed does not
+// reset: the signing key and the access-token revocations survive, so a
+// revoked token never comes back. On error nothing changes.
+func (s *Server) Apply(a Activation) error {
+	if err := s.install(a); err != nil {
+		return err
+	}
+	s.journal.Clear()
+	return nil
+}
+
+// install builds a realm for a and makes it current.
+func (s *Server) install(a Activation) error {
+	st := s.newRealm()
 	env := &env{s: s, st: st}
 	seen := map[string]bool{}
-	for i, id := range ids {
-		if seen[id] {
-			return fmt.Errorf("scenario %s is listed twice", id)
+	for _, sel := range a {
+		if seen[sel.ID] {
+			return fmt.Errorf("scenario %s is listed twice", sel.ID)
 		}
-		seen[id] = true
-		var given map[string]string
-		if i < len(params) {
-			given = params[i]
-		}
-		sc, p, err := scenarios.Resolve(id, given)
+		seen[sel.ID] = true
+		sc, p, err := scenarios.Resolve(sel.ID, sel.Params)
 		if err != nil {
 			return err
 		}
 		if err := sc.Install(env, p); err != nil {
-			return fmt.Errorf("install scenario %s: %w", id, err)
+			return fmt.Errorf("install scenario %s: %w", sel.ID, err)
 		}
-		st.active = append(st.active, id)
-		st.params = append(st.params, p)
+		st.active = append(st.active, Selected{ID: sel.ID, Params: p})
 	}
+	st.name = st.active.name()
 	st.handler = st.edgeChain(s.app)
-	s.mu.Lock()
-	s.st = st
-	s.name = strings.Join(st.active, "+")
-	s.mu.Unlock()
+	s.cur.Store(st)
 	return nil
 }
 
 // Reset clears the journal, rewinds the clock and reinstalls the active
 // scenarios on fresh state.
 func (s *Server) Reset() error {
-	s.mu.Lock()
-	ids := append([]string(nil), s.st.active...)
-	params := append([]map[string]string(nil), s.st.params...)
-	s.mu.Unlock()
-	s.journal.Clear()
+	a := s.cur.Load().active
 	s.clock.Reset()
-	return s.Activate(ids, params...)
+	return s.Apply(a)
 }
 
 // Do performs an operator action now (rotate the key, revoke tokens...).
 func (s *Server) Do(a fault.Action, arg string) error {
-	s.mu.Lock()
-	st := s.st
-	s.mu.Unlock()
-	return (&env{s: s, st: st}).Do(a, arg)
+	return (&env{s: s, st: s.cur.Load()}).Do(a, arg)
 }
 
 // MintToken issues an access and refresh token for a user as the password
 // grant would, for tests that need a token without a client.
 func (s *Server) MintToken(user string, scopes ...string) (access, refresh string, err error) {
-	s.mu.Lock()
-	st := s.st
-	s.mu.Unlock()
-	return (&env{s: s, st: st}).Mint(user, scopes)
+	return (&env{s: s, st: s.cur.Load()}).Mint(user, scopes)
 }
 
 // OTP is the one-time code a user's authenticator shows right now.
 func (s *Server) OTP(user string) string {
-	return totp(user, s.clock.Now(), s.state().lifetime(s.cfg).otp)
+	return totp(user, s.clock.Now(), s.cur.Load().lifetime(s.cfg).otp)
 }
 
-func (s *Server) state() *state {
+// ownIssuer is the issuer for tokens minted without a request: the fixed
+// one, else the server's own URL, else the origin requests came to.
+func (s *Server) ownIssuer() string {
+	if s.issuer != "" {
+		return s.issuer
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st
+	u := s.url
+	s.mu.Unlock()
+	if u == "" {
+		if h := s.heard.Load(); h != nil {
+			u = *h
+		}
+	}
+	return u
 }
 
 func (s *Server) issuerFor(r *http.Request) string {

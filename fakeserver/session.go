@@ -31,8 +31,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	note.Subject = req.Username
-	s.mu.Lock()
-	st := s.st
+	st := s.realmOf(r)
+	st.mu.Lock()
 	u, lerr := s.checkPasswordLocked(st, req.Username, req.Password, req.OTP)
 	now := s.clock.Now()
 	if limit := st.knobs.SessionLimit; lerr == nil && limit > 0 {
@@ -42,8 +42,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if lerr != nil {
+		st.mu.Unlock()
 		knobs := st.knobs
-		s.mu.Unlock()
 		extra := map[string]any{}
 		if lerr.reason == journal.MFARequired {
 			extra["otp_required"] = true
@@ -55,8 +55,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	id := "s_" + randomHex(20)
 	expires := now.Add(st.lifetime(s.cfg).session)
 	st.sessions[id] = &session{user: u.name, expires: expires}
+	st.mu.Unlock()
 	knobs := st.knobs
-	s.mu.Unlock()
 	sameSite := knobs.CookieSameSite
 	if sameSite == 0 {
 		sameSite = http.SameSiteLaxMode
@@ -131,9 +131,10 @@ func describeJSONError(err error, valid string) error {
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(authn.SessionCookie); err == nil {
-		s.mu.Lock()
-		delete(s.st.sessions, ck.Value)
-		s.mu.Unlock()
+		st := s.realmOf(r)
+		st.mu.Lock()
+		delete(st.sessions, ck.Value)
+		st.mu.Unlock()
 	}
 	http.SetCookie(w, &http.Cookie{Name: authn.SessionCookie, Value: "", Path: "/", MaxAge: -1})
 	w.WriteHeader(http.StatusNoContent)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
@@ -17,22 +18,33 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-// state is everything a scenario activation resets. It is guarded by
-// Server.mu; handlers take the lock for each read-modify-write.
-type state struct {
-	active   []string
-	params   []map[string]string
+// realm is one activation: what the active scenarios installed, and the
+// accounts, sessions and grants they start afresh. The Server points at
+// one realm at a time (an atomic pointer); a request loads it once, so it
+// runs wholly in one activation even while another is installed.
+//
+// The fields above mu are fixed once the scenarios are installed and are
+// read without a lock. The maps below it change with every login and
+// grant and are guarded by mu, a lock of this realm's own.
+type realm struct {
+	active   Activation // resolved: params carry their defaults
+	name     string     // active ids joined by "+", for the journal
 	knobs    fault.Knobs
 	edges    []fault.Edge
-	handler  http.Handler // the app behind the edges, built at activation
-	triggers []*trigger
+	handler  http.Handler // the app behind the edges
 	fixtures map[string]string
 
-	users    map[string]*user
+	mu       sync.Mutex
+	triggers []*trigger
+	users    map[string]*user // the map is fixed; entries change under mu
 	apiKeys  map[string]*apiKey
 	sessions map[string]*session
 	refresh  map[string]*refreshToken
 	codes    map[string]*authCode
+	// deadFamilies are refresh-token families revoked by reuse: a token
+	// minted for one of them while the reuse was being detected is born
+	// revoked.
+	deadFamilies map[string]bool
 }
 
 type user struct {
@@ -64,12 +76,49 @@ type refreshToken struct {
 	revoked      bool
 }
 
-// accessRecord is what the server remembers of an access token it
-// issued. Records live in Server.tokens, not in state: a JWT outlives a
-// scenario switch (the signing key does too), so its revocation must.
-type accessRecord struct {
-	user    string
-	revoked bool
+// tokenBook is what the server remembers of the access tokens it issued.
+// It belongs to the Server, not to a realm: a JWT outlives a scenario
+// switch (the signing key does too), so its revocation must. It has a
+// lock of its own, taken after a realm's when both are held.
+type tokenBook struct {
+	mu      sync.RWMutex
+	issued  map[string]string // jti -> user
+	revoked map[string]bool   // jti -> revoked
+}
+
+func newTokenBook() *tokenBook {
+	return &tokenBook{issued: map[string]string{}, revoked: map[string]bool{}}
+}
+
+func (b *tokenBook) add(jti, user string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.issued[jti] = user
+}
+
+func (b *tokenBook) isRevoked(jti string) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.revoked[jti]
+}
+
+// revoke revokes one token, known or not (RFC 7009 revocation of a token
+// this process did not issue still sticks).
+func (b *tokenBook) revoke(jti string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.revoked[jti] = true
+}
+
+// revokeUser revokes the tokens issued to user, or all of them for "".
+func (b *tokenBook) revokeUser(user string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for jti, u := range b.issued {
+		if user == "" || u == user {
+			b.revoked[jti] = true
+		}
+	}
 }
 
 type authCode struct {
@@ -85,14 +134,15 @@ type trigger struct {
 	action    fault.Action
 }
 
-func (s *Server) newState() *state {
-	st := &state{
-		fixtures: map[string]string{},
-		users:    map[string]*user{},
-		apiKeys:  map[string]*apiKey{},
-		sessions: map[string]*session{},
-		refresh:  map[string]*refreshToken{},
-		codes:    map[string]*authCode{},
+func (s *Server) newRealm() *realm {
+	st := &realm{
+		fixtures:     map[string]string{},
+		users:        map[string]*user{},
+		apiKeys:      map[string]*apiKey{},
+		sessions:     map[string]*session{},
+		refresh:      map[string]*refreshToken{},
+		codes:        map[string]*authCode{},
+		deadFamilies: map[string]bool{},
 	}
 	for _, u := range s.cfg.Users {
 		st.users[u.Username] = &user{name: u.Username, password: u.Password, scopes: u.Scopes, roles: u.Roles}
@@ -107,7 +157,7 @@ func (s *Server) newState() *state {
 // configuration.
 type lifetimes struct{ access, refresh, session, otp time.Duration }
 
-func (st *state) lifetime(cfg *config.File) lifetimes {
+func (st *realm) lifetime(cfg *config.File) lifetimes {
 	pick := func(knob time.Duration, conf config.Duration) time.Duration {
 		if knob > 0 {
 			return knob
@@ -158,9 +208,10 @@ func grantScopes(requested []string, allowed ...[]string) []string {
 	return out
 }
 
-// issueLocked mints an access token (and a refresh token when family is not
-// "-"). Callers hold s.mu.
-func (s *Server) issueLocked(st *state, issuer, subject, client string, scopes []string, family string, idToken bool) (tokenResponse, error) {
+// issue mints an access token (and a refresh token when family is not
+// "-"). It signs holding no lock, so grants scale with cores; callers must
+// not hold st.mu.
+func (s *Server) issue(st *realm, issuer, subject, client string, scopes []string, family string, idToken bool) (tokenResponse, error) {
 	now := s.clock.Now()
 	lt := st.lifetime(s.cfg)
 	jti := randomHex(12)
@@ -176,14 +227,16 @@ func (s *Server) issueLocked(st *state, issuer, subject, client string, scopes [
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	s.tokens[jti] = &accessRecord{user: subject}
+	s.tokens.add(jti, subject)
 	resp := tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(lt.access / time.Second), Scope: strings.Join(scopes, " ")}
 	if family != "-" {
 		if family == "" {
 			family = randomHex(6)
 		}
 		rt := "rt_" + randomHex(24)
-		st.refresh[rt] = &refreshToken{user: subject, client: client, scopes: scopes, family: family, expires: now.Add(lt.refresh)}
+		st.mu.Lock()
+		st.refresh[rt] = &refreshToken{user: subject, client: client, scopes: scopes, family: family, expires: now.Add(lt.refresh), revoked: st.deadFamilies[family]}
+		st.mu.Unlock()
 		resp.RefreshToken = rt
 	}
 	if idToken && slices.Contains(scopes, "openid") {
@@ -197,11 +250,14 @@ func (s *Server) issueLocked(st *state, issuer, subject, client string, scopes [
 }
 
 // countSuccess runs the triggers due after one more successful protected
-// call, under s.mu as every change to the state is.
-func (s *Server) countSuccess() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := &env{s: s, st: s.st}
+// call in st.
+func (s *Server) countSuccess(st *realm) {
+	if len(st.triggers) == 0 { // fixed at install: no lock needed to see none
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e := &env{s: s, st: st}
 	for _, t := range e.st.triggers {
 		if t.remaining <= 0 {
 			continue
@@ -213,17 +269,18 @@ func (s *Server) countSuccess() {
 	}
 }
 
-// revokeAccessLocked revokes the access tokens issued to user, or all of
-// them for "". Callers hold s.mu.
-func (s *Server) revokeAccessLocked(user string) {
-	for _, rec := range s.tokens {
-		if user == "" || rec.user == user {
-			rec.revoked = true
+// killFamily revokes every refresh token of a family, including any
+// minted for it later. Callers hold st.mu.
+func (st *realm) killFamily(family string) {
+	st.deadFamilies[family] = true
+	for _, rt := range st.refresh {
+		if rt.family == family {
+			rt.revoked = true
 		}
 	}
 }
 
-func (st *state) liveSessions(name string, now time.Time) int {
+func (st *realm) liveSessions(name string, now time.Time) int {
 	n := 0
 	for _, ss := range st.sessions {
 		if ss.user == name && now.Before(ss.expires) {
@@ -253,7 +310,7 @@ func totp(user string, now time.Time, step time.Duration) string {
 // env is the fault.Env a scenario installs through.
 type env struct {
 	s  *Server
-	st *state
+	st *realm
 }
 
 var _ fault.Env = (*env)(nil)
@@ -283,8 +340,6 @@ func (e *env) Account() fault.Account {
 }
 
 func (e *env) Mint(name string, scopes []string) (string, string, error) {
-	e.s.mu.Lock()
-	defer e.s.mu.Unlock()
 	u, ok := e.st.users[name]
 	if !ok {
 		return "", "", fmt.Errorf("no user %q", name)
@@ -293,20 +348,13 @@ func (e *env) Mint(name string, scopes []string) (string, string, error) {
 		return "", "", errors.New("no OAuth client is configured to issue tokens to")
 	}
 	c := e.s.cfg.Clients[0]
-	issuer := e.s.issuer
-	if issuer == "" {
-		issuer = e.s.url
-	}
-	if h := e.s.heard.Load(); issuer == "" && h != nil {
-		issuer = *h
-	}
-	resp, err := e.s.issueLocked(e.st, issuer, u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", false)
+	resp, err := e.s.issue(e.st, e.s.ownIssuer(), u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", false)
 	return resp.AccessToken, resp.RefreshToken, err
 }
 
 func (e *env) OpenSession(name string) error {
-	e.s.mu.Lock()
-	defer e.s.mu.Unlock()
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
 	if _, ok := e.st.users[name]; !ok {
 		return fmt.Errorf("no user %q", name)
 	}
@@ -324,17 +372,17 @@ func (e *env) Client() fault.Client {
 }
 
 func (e *env) Do(a fault.Action, arg string) error {
-	e.s.mu.Lock()
-	defer e.s.mu.Unlock()
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
 	return e.doLocked(a, arg)
 }
 
-// doLocked performs an action with s.mu held (triggers run under it).
+// doLocked performs an action with e.st.mu held (triggers run under it).
 func (e *env) doLocked(a fault.Action, arg string) error {
 	st := e.st
 	switch a {
 	case fault.RevokeAccessTokens:
-		e.s.revokeAccessLocked(arg)
+		e.s.tokens.revokeUser(arg)
 	case fault.RevokeAPIKey:
 		found := false
 		for k, rec := range st.apiKeys {
@@ -368,7 +416,7 @@ func (e *env) doLocked(a fault.Action, arg string) error {
 				rt.revoked = true
 			}
 		}
-		e.s.revokeAccessLocked(name)
+		e.s.tokens.revokeUser(name)
 	case fault.ExpireRefreshToken:
 		now := e.s.clock.Now()
 		for _, rt := range st.refresh {
@@ -389,7 +437,7 @@ func actionNames() string {
 }
 
 // edgeChain wraps h in the active edges, first installed outermost.
-func (st *state) edgeChain(h http.Handler) http.Handler {
+func (st *realm) edgeChain(h http.Handler) http.Handler {
 	for i := len(st.edges) - 1; i >= 0; i-- {
 		h = st.edges[i](h)
 	}
