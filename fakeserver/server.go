@@ -41,6 +41,7 @@ type Server struct {
 	metrics  *metrics
 	keys     *keyring
 	issuer   string // fixed issuer, or "" to derive it from the request
+	otherURL string // where OtherOrigin is served, when someone else listens
 	// heard is the origin requests came to while the server runs inside
 	// someone else's listener (httptest): the issuer for tokens minted
 	// without a request.
@@ -80,8 +81,16 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.logger = l }
 // WithObserver calls fn for every journal entry, after it is recorded.
 func WithObserver(fn func(Entry)) Option { return func(s *Server) { s.observer = fn } }
 
-// WithIssuer fixes the token issuer (default: the URL the request came to).
+// WithIssuer fixes the token issuer and the server's own URL (default: the
+// URL the request came to). Whoever serves the handler on a listener of
+// their own passes that listener's URL.
 func WithIssuer(iss string) Option { return func(s *Server) { s.issuer = strings.TrimRight(iss, "/") } }
+
+// WithOtherOrigin names the URL where OtherOrigin is served, for a server
+// on someone else's listeners; Start and Listen open it themselves.
+func WithOtherOrigin(u string) Option {
+	return func(s *Server) { s.otherURL = strings.TrimRight(u, "/") }
+}
 
 // New builds a Server with scenarios from the config already active.
 func New(opts ...Option) (*Server, error) {
@@ -203,17 +212,32 @@ func hostPort(a net.Addr) string {
 func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.url == "" {
+		return s.issuer // served by someone else's listener (fakeservertest)
+	}
 	return s.url
 }
+
+// OtherOrigin is the handler for the other origin redirect scenarios send
+// clients to, for whoever owns the listeners (fakeservertest): serve it on
+// a second port of the same host and name that URL with WithOtherOrigin.
+func (s *Server) OtherOrigin() http.Handler { return s.alt }
 
 // Origins are the redirect targets: the cross-host name reaches the other
 // listener as "localhost", the other-port one as the same IP.
 func (s *Server) Origins() fault.Origins {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := fault.Origins{Self: s.url, OtherPort: s.alURL}
-	if s.alURL != "" {
-		_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.alURL, "http://"))
+	self, other := s.url, s.alURL
+	s.mu.Unlock()
+	if self == "" {
+		self = s.issuer
+	}
+	if other == "" {
+		other = s.otherURL
+	}
+	o := fault.Origins{Self: self, OtherPort: other}
+	if other != "" {
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(other, "http://"))
 		o.CrossHost = "http://localhost:" + port
 	}
 	return o

@@ -13,9 +13,9 @@ import (
 
 	"github.com/gavv/httpexpect/v2"
 	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/fakeservertest"
 	"github.com/authchaos/authchaos/internal/clock"
 	"github.com/authchaos/authchaos/internal/config"
 )
@@ -24,11 +24,7 @@ import (
 // it when the spec ends.
 func Start(cfg *config.File, t0 time.Time) *fakeserver.Server {
 	ginkgo.GinkgoHelper()
-	s, err := fakeserver.New(fakeserver.WithConfig(cfg), fakeserver.WithClock(clock.Frozen(t0)))
-	gomega.Expect(err).NotTo(gomega.HaveOccurred())
-	gomega.Expect(s.Start()).To(gomega.Succeed())
-	ginkgo.DeferCleanup(s.Close)
-	return s
+	return fakeservertest.Start(ginkgo.GinkgoT(), fakeserver.WithConfig(cfg), fakeserver.WithClock(clock.Frozen(t0))).Server
 }
 
 // Expect is an httpexpect client for baseURL that reports to the current

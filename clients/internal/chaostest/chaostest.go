@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/fakeservertest"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites"
 	"github.com/authchaos/authchaos/suites/adapter"
@@ -20,17 +21,11 @@ import (
 // and closes it when the test ends.
 func Server(t testing.TB, scenario string, params map[string]string) *fakeserver.Server {
 	t.Helper()
-	s := fakeserver.MustNew()
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	srv := fakeservertest.Start(t)
 	if scenario != "" {
-		if err := s.Activate([]string{scenario}, params); err != nil {
-			t.Fatal(err)
-		}
+		srv.MustApply(t, fakeserver.Activation{{ID: scenario, Params: params}})
 	}
-	return s
+	return srv.Server
 }
 
 // Target is what the suites tell a client of the given auth kind about s:
