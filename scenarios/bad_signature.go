@@ -20,7 +20,7 @@ func init() {
 			TellApart: "unknown_signing_key names a kid missing from /jwks (this); bad_signature means the kid is known but the bytes were altered (malformed-credentials); token_expired is expired-token; token_revoked is revoked-token; wrong_issuer means a token from another environment.",
 		},
 		Sources: []string{SeedChecklist, SeedCauses},
-		Params:  []Param{{Name: "after", Default: "1", Help: "successful API calls before the signing key rotates"}},
+		Params:  []Param{{Name: "after", Default: "1", Help: "successful API calls before the signing key rotates", Kind: IntParam, Min: "0", Max: "10000"}},
 		Install: func(env fault.Env, p Params) error {
 			env.After(p.Int("after"), fault.RotateSigningKey)
 			return nil

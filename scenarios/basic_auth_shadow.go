@@ -30,8 +30,8 @@ func init() {
 		},
 		Sources: []string{SeedGuide, SeedChecklist, SeedCauses},
 		Params: []Param{
-			{Name: "path", Default: "/api/", Help: "path prefix the stray rule covers"},
-			{Name: "htpasswd", Default: "ops:0ps-0nly-2019", Help: "user:password of the one .htpasswd entry (the client is not told)"},
+			{Name: "path", Default: "/api/", Help: "path prefix the stray rule covers", Kind: StringParam},
+			{Name: "htpasswd", Default: "ops:0ps-0nly-2019", Help: "user:password of the one .htpasswd entry (the client is not told)", Kind: StringParam},
 		},
 		Install: func(env fault.Env, p Params) error {
 			prefix := p["path"]

@@ -26,8 +26,8 @@ func init() {
 		},
 		Sources: []string{SeedChecklist},
 		Params: []Param{
-			{Name: "duration", Default: "1s", Help: "how long until the terms are accepted, from the first API call"},
-			{Name: "mode", Default: "page", Help: "page: 401 with the portal page and Retry-After; redirect: 302 to the portal on another host"},
+			{Name: "duration", Default: "1s", Help: "how long until the terms are accepted, from the first API call", Kind: DurationParam, Min: "1s", Max: "1h"},
+			{Name: "mode", Default: "page", Help: "page: 401 with the portal page and Retry-After; redirect: 302 to the portal on another host", Kind: EnumParam, Values: []string{"page", "redirect"}},
 		},
 		Install: func(env fault.Env, p Params) error {
 			duration, mode := p.Duration("duration"), p["mode"]

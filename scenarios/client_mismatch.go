@@ -23,8 +23,8 @@ func init() {
 		},
 		Sources: []string{SeedChecklist},
 		Params: []Param{
-			{Name: "kind", Default: "other-environment", Help: "other-environment: an id and secret this server never registered; wrong-secret: the right id with another environment's secret"},
-			{Name: "client_id", Default: "authchaos-staging", Help: "the foreign client id (other-environment)"},
+			{Name: "kind", Default: "other-environment", Help: "other-environment: an id and secret this server never registered; wrong-secret: the right id with another environment's secret", Kind: EnumParam, Values: []string{"other-environment", "wrong-secret"}},
+			{Name: "client_id", Default: "authchaos-staging", Help: "the foreign client id (other-environment)", Kind: StringParam},
 		},
 		Install: func(env fault.Env, p Params) error {
 			switch p["kind"] {

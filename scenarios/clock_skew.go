@@ -23,8 +23,8 @@ func init() {
 		},
 		Sources: []string{SeedChecklist},
 		Params: []Param{
-			{Name: "skew", Default: "4m", Help: "how far the API's clock is off (access tokens live 5m unless another scenario sets it)"},
-			{Name: "direction", Default: "ahead", Help: "ahead: tokens expire early at the API; behind: fresh tokens are not yet valid"},
+			{Name: "skew", Default: "4m", Help: "how far the API's clock is off (access tokens live 5m unless another scenario sets it)", Kind: DurationParam, Min: "1s", Max: "24h"},
+			{Name: "direction", Default: "ahead", Help: "ahead: tokens expire early at the API; behind: fresh tokens are not yet valid", Kind: EnumParam, Values: []string{"ahead", "behind"}},
 		},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()

@@ -24,8 +24,8 @@ func init() {
 		},
 		Sources: []string{SeedChecklist, SeedGuide},
 		Params: []Param{
-			{Name: "lifetime", Default: "5m", Help: "access token lifetime"},
-			{Name: "token_latency", Default: "100ms", Help: "how long the token endpoint takes to answer (real time), widening the window in which refreshes overlap"},
+			{Name: "lifetime", Default: "5m", Help: "access token lifetime", Kind: DurationParam, Min: "1s", Max: "24h"},
+			{Name: "token_latency", Default: "100ms", Help: "how long the token endpoint takes to answer (real time), widening the window in which refreshes overlap", Kind: DurationParam, Min: "0s", Max: "5s"},
 		},
 		Install: func(env fault.Env, p Params) error {
 			env.Knobs().AccessTTL = p.Duration("lifetime")

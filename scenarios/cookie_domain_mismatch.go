@@ -23,7 +23,7 @@ func init() {
 			TellApart: "Login works, the next call arrives with no cookie at all (missing_credentials): a cookie attribute problem; Domain is this, Secure or SameSite is cookie-secure-over-http. A cookie that arrives but is refused is expired-session (session_expired) or session_unknown.",
 		},
 		Sources: []string{SeedChecklist, SeedGuide},
-		Params:  []Param{{Name: "domain", Default: "auth.authchaos.example", Help: "Domain attribute of the session cookie (a domain the API host is not in)"}},
+		Params:  []Param{{Name: "domain", Default: "auth.authchaos.example", Help: "Domain attribute of the session cookie (a domain the API host is not in)", Kind: StringParam}},
 		Install: func(env fault.Env, p Params) error {
 			d := strings.TrimSpace(p["domain"])
 			if d == "" || strings.ContainsAny(d, " ;,/") {

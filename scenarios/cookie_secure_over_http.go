@@ -25,7 +25,7 @@ func init() {
 			TellApart: "Login works and the next call carries no cookie: cookie-domain-mismatch when Domain names another domain, this when the cookie is Secure on http or SameSite=Strict on a cross-site call. A cookie that arrives and is refused is expired-session or session-network-change.",
 		},
 		Sources: []string{SeedChecklist},
-		Params:  []Param{{Name: "attr", Default: "secure", Help: "secure: Secure cookie, API on plain http; samesite-strict: SameSite=Strict cookie, API called from an app on another site, so the cookie is withheld unless a call is marked Sec-Fetch-Site same-origin, same-site or none"}},
+		Params:  []Param{{Name: "attr", Default: "secure", Help: "secure: Secure cookie, API on plain http; samesite-strict: SameSite=Strict cookie, API called from an app on another site, so the cookie is withheld unless a call is marked Sec-Fetch-Site same-origin, same-site or none", Kind: EnumParam, Values: []string{"secure", "samesite-strict"}}},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()
 			var withheld func(r *http.Request) bool

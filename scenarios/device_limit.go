@@ -22,7 +22,7 @@ func init() {
 			TellApart: "device_limit comes from the login with the right password: this. wrong_password is the password (wrong-password); mfa_required is the second factor (mfa-required); a session that worked and then answers 401 is expired-session or session-network-change.",
 		},
 		Sources: []string{SeedChecklist},
-		Params:  []Param{{Name: "limit", Default: "2", Help: "live sessions allowed per user, all already taken by other devices"}},
+		Params:  []Param{{Name: "limit", Default: "2", Help: "live sessions allowed per user, all already taken by other devices", Kind: IntParam, Min: "1", Max: "100"}},
 		Install: func(env fault.Env, p Params) error {
 			limit, user := p.Int("limit"), env.Account().User
 			env.Knobs().SessionLimit = limit

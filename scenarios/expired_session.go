@@ -20,7 +20,7 @@ func init() {
 			TellApart: "session_expired names a cookie that existed; session_unknown means the server never had it (or forgot it on a restart); missing_credentials means no cookie arrived at all (see cookie-domain-mismatch).",
 		},
 		Sources: []string{SeedGuide, SeedChecklist},
-		Params:  []Param{{Name: "lifetime", Default: "15m", Help: "session lifetime"}},
+		Params:  []Param{{Name: "lifetime", Default: "15m", Help: "session lifetime", Kind: DurationParam, Min: "1s", Max: "24h"}},
 		Install: func(env fault.Env, p Params) error {
 			env.Knobs().SessionTTL = p.Duration("lifetime")
 			return nil

@@ -20,7 +20,7 @@ func init() {
 			TellApart: "invalid_token + 'expired' is this; insufficient_scope (403) is scope-mismatch; a 401 from an HTML page is a WAF or portal, not your token; 'not valid before' means clock-skew.",
 		},
 		Sources: []string{SeedGuide, SeedCauses, SeedChecklist},
-		Params:  []Param{{Name: "lifetime", Default: "5m", Help: "access token lifetime"}},
+		Params:  []Param{{Name: "lifetime", Default: "5m", Help: "access token lifetime", Kind: DurationParam, Min: "1s", Max: "24h"}},
 		Install: func(env fault.Env, p Params) error {
 			env.Knobs().AccessTTL = p.Duration("lifetime")
 			return nil

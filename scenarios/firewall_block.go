@@ -23,7 +23,7 @@ func init() {
 			TellApart: "Persistent, no Retry-After, plain text, no challenge: firewall-block. HTML with Retry-After that clears: waf-block. JSON with `WWW-Authenticate`: the API itself.",
 		},
 		Sources: []string{SeedCauses, SeedChecklist},
-		Params:  []Param{{Name: "path", Default: "/api/items", Help: "route the firewall blocks"}},
+		Params:  []Param{{Name: "path", Default: "/api/items", Help: "route the firewall blocks", Kind: StringParam}},
 		Install: func(env fault.Env, p Params) error {
 			path := p["path"]
 			env.Use(func(next http.Handler) http.Handler {

@@ -23,8 +23,8 @@ func init() {
 		},
 		Sources: []string{SeedGuide, SeedCauses, SeedChecklist},
 		Params: []Param{
-			{Name: "path", Default: "/api/items", Help: "route that needs the extra role"},
-			{Name: "role", Default: "admin", Help: "space-separated roles it additionally requires"},
+			{Name: "path", Default: "/api/items", Help: "route that needs the extra role", Kind: StringParam},
+			{Name: "role", Default: "admin", Help: "space-separated roles it additionally requires", Kind: StringParam},
 		},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()

@@ -26,7 +26,7 @@ func init() {
 		},
 		Sources: []string{SeedCauses, SeedGuide, SeedChecklist},
 		Params: []Param{{Name: "kind", Default: "double-prefix",
-			Help: "what the fixtures hold: double-prefix (api_key already carrying \"ApiKey \"), bad-base64 (access_token whose JWT parts are padded base64), truncated-jwt (access_token cut at 255 characters, no refresh token)"}},
+			Help: "what the fixtures hold: double-prefix (api_key already carrying \"ApiKey \"), bad-base64 (access_token whose JWT parts are padded base64), truncated-jwt (access_token cut at 255 characters, no refresh token)", Kind: EnumParam, Values: []string{"double-prefix", "bad-base64", "truncated-jwt"}}},
 		Install: func(env fault.Env, p Params) error {
 			account := env.Account()
 			switch p["kind"] {

@@ -21,8 +21,8 @@ func init() {
 		},
 		Sources: []string{SeedChecklist},
 		Params: []Param{
-			{Name: "lifetime", Default: "30s", Help: "TOTP window: how long one code stays current"},
-			{Name: "session_lifetime", Default: "10m", Help: "session lifetime, after which the client must log in (with a fresh code) again"},
+			{Name: "lifetime", Default: "30s", Help: "TOTP window: how long one code stays current", Kind: DurationParam, Min: "1s", Max: "1h"},
+			{Name: "session_lifetime", Default: "10m", Help: "session lifetime, after which the client must log in (with a fresh code) again", Kind: DurationParam, Min: "1s", Max: "24h"},
 		},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()

@@ -22,7 +22,7 @@ func init() {
 			TellApart: "missing_credentials means nothing arrived; invalid_token means a token arrived but is no good (expired-token, revoked-token); wrong_scheme means a credential of another kind arrived.",
 		},
 		Sources: []string{SeedGuide, SeedCauses, SeedChecklist},
-		Params:  []Param{{Name: "times", Default: "1", Help: "how many API calls lose their credentials"}},
+		Params:  []Param{{Name: "times", Default: "1", Help: "how many API calls lose their credentials", Kind: IntParam, Min: "1", Max: "10000"}},
 		Install: func(env fault.Env, p Params) error {
 			left := newCountdown(p.Int("times"))
 			env.Use(func(next http.Handler) http.Handler {

@@ -20,7 +20,7 @@ func init() {
 			TellApart: "A bare JSON 401 from the API itself is this; an HTML 401 with Retry-After is waf-block; plain text 'network policy' is firewall-block; a 401 with a challenge is the ordinary case (expired-token, revoked-token). The journal here still records the real reason (token_expired).",
 		},
 		Sources: []string{SeedGuide, SeedChecklist},
-		Params:  []Param{{Name: "lifetime", Default: "5m", Help: "access token lifetime"}},
+		Params:  []Param{{Name: "lifetime", Default: "5m", Help: "access token lifetime", Kind: DurationParam, Min: "1s", Max: "24h"}},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()
 			k.AccessTTL = p.Duration("lifetime")

@@ -20,7 +20,7 @@ func init() {
 			TellApart: "Everything dies at once (access token, refresh token, session) and the stored password stops working: this. Only the access token dies: revoked-token or expired-token. Only the refresh grant fails: refresh-token-expired. The password never worked: wrong-password.",
 		},
 		Sources: []string{SeedChecklist, SeedCauses},
-		Params:  []Param{{Name: "after", Default: "1", Help: "successful calls before the password changes"}},
+		Params:  []Param{{Name: "after", Default: "1", Help: "successful calls before the password changes", Kind: IntParam, Min: "0", Max: "10000"}},
 		Install: func(env fault.Env, p Params) error {
 			env.After(p.Int("after"), fault.ChangePassword)
 			return nil

@@ -25,7 +25,7 @@ func init() {
 			TellApart: "Only the public route refuses, with a foreign realm, whatever you send: this. Every /api/ route answering a Basic challenge is basic-auth-shadow; a mistyped path answering 401 is wrong-url; a route that wants another kind of credential from the API itself is wrong-scheme.",
 		},
 		Sources: []string{SeedCauses, SeedGuide},
-		Params:  []Param{{Name: "path", Default: "/api/public/status", Help: "the public route the plugin guards"}},
+		Params:  []Param{{Name: "path", Default: "/api/public/status", Help: "the public route the plugin guards", Kind: StringParam}},
 		Install: func(env fault.Env, p Params) error {
 			path := p["path"]
 			if !strings.HasPrefix(path, "/") {

@@ -29,9 +29,9 @@ func init() {
 		},
 		Sources: []string{SeedChecklist},
 		Params: []Param{
-			{Name: "rate", Default: "3", Help: "API calls allowed per window"},
-			{Name: "window", Default: "1s", Help: "fixed window, from the first call in it, on the server clock"},
-			{Name: "body", Default: "json", Help: "json or plain: how the gateway words its refusal"},
+			{Name: "rate", Default: "3", Help: "API calls allowed per window (0: refuse every call)", Kind: IntParam, Min: "0", Max: "10000"},
+			{Name: "window", Default: "1s", Help: "fixed window, from the first call in it, on the server clock", Kind: DurationParam, Min: "1s", Max: "1h"},
+			{Name: "body", Default: "json", Help: "json or plain: how the gateway words its refusal", Kind: EnumParam, Values: []string{"json", "plain"}},
 		},
 		Install: func(env fault.Env, p Params) error {
 			rate, window, body := p.Int("rate"), p.Duration("window"), p["body"]

@@ -31,7 +31,7 @@ func init() {
 		},
 		Sources: []string{SeedChecklist},
 		Params: []Param{{Name: "kind", Default: "trailing-slash",
-			Help: "how the redirect URI differs from the registered one: trailing-slash, scheme (http/https), port, host (localhost/127.0.0.1)"}},
+			Help: "how the redirect URI differs from the registered one: trailing-slash, scheme (http/https), port, host (localhost/127.0.0.1)", Kind: EnumParam, Values: []string{"trailing-slash", "scheme", "port", "host"}}},
 		Install: func(env fault.Env, p Params) error {
 			c := env.Client()
 			if len(c.RedirectURIs) == 0 {

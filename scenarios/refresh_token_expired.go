@@ -20,7 +20,7 @@ func init() {
 			TellApart: "invalid_grant on the refresh with 'expired' is this; 'already used' is refresh-token-rotation; 'revoked' after a password change is password-changed; an invalid_token from the API alone, with a refresh that works, is expired-token.",
 		},
 		Sources: []string{SeedGuide, SeedCauses, SeedChecklist},
-		Params:  []Param{{Name: "lifetime", Default: "30m", Help: "refresh token lifetime"}},
+		Params:  []Param{{Name: "lifetime", Default: "30m", Help: "refresh token lifetime", Kind: DurationParam, Min: "1s", Max: "720h"}},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()
 			pinAccessTTL(k)

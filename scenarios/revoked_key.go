@@ -20,7 +20,7 @@ func init() {
 			TellApart: "api_key_revoked names a key the server knew; invalid_api_key means it never knew it (another environment); 403 means the key is good but lacks permission.",
 		},
 		Sources: []string{SeedCauses, SeedChecklist},
-		Params:  []Param{{Name: "after", Default: "1", Help: "successful calls before the key is revoked"}},
+		Params:  []Param{{Name: "after", Default: "1", Help: "successful calls before the key is revoked", Kind: IntParam, Min: "0", Max: "10000"}},
 		Install: func(env fault.Env, p Params) error {
 			env.After(p.Int("after"), fault.RevokeAPIKey)
 			return nil

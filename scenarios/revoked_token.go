@@ -20,7 +20,7 @@ func init() {
 			TellApart: "token_revoked comes before exp; token_expired (expired-token) comes after it; unknown_signing_key (bad-signature) names a key missing from /jwks; a revoked token the client loaded at start-up is stale-cached-credentials; if the refresh grant fails too, see password-changed or refresh-token-expired.",
 		},
 		Sources: []string{SeedCauses, SeedGuide},
-		Params:  []Param{{Name: "after", Default: "1", Help: "successful API calls before the access tokens are revoked"}},
+		Params:  []Param{{Name: "after", Default: "1", Help: "successful API calls before the access tokens are revoked", Kind: IntParam, Min: "0", Max: "10000"}},
 		Install: func(env fault.Env, p Params) error {
 			env.After(p.Int("after"), fault.RevokeAccessTokens)
 			return nil

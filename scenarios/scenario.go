@@ -10,6 +10,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,11 +68,98 @@ func (e Explain) String() string {
 	return strings.TrimSpace(b.String())
 }
 
-// Param is a setting of a scenario where real systems vary.
+// ParamKind is what a parameter's value is; Resolve checks it, so Install
+// never sees a value of the wrong kind or out of range.
+type ParamKind string
+
+// Parameter kinds.
+const (
+	DurationParam ParamKind = "duration" // time.ParseDuration syntax, within [Min, Max]
+	IntParam      ParamKind = "int"      // a decimal integer, within [Min, Max]
+	EnumParam     ParamKind = "enum"     // one of Values
+	StringParam   ParamKind = "string"   // free text, at most MaxStringParam bytes
+)
+
+// MaxStringParam bounds a string parameter: a path, a user, a domain.
+const MaxStringParam = 256
+
+// Param is a setting of a scenario where real systems vary. It documents
+// itself: `authchaos scenarios --json` and the admin API show the kind,
+// range or choices, and every error names them.
 type Param struct {
-	Name    string `json:"name"`
-	Default string `json:"default"`
-	Help    string `json:"help"`
+	Name    string    `json:"name"`
+	Default string    `json:"default"`
+	Help    string    `json:"help"`
+	Kind    ParamKind `json:"kind"`
+	// Min and Max bound a duration or an int, in the value's own syntax
+	// ("1s", "24h"; "0", "100"). Both are required for those kinds: no
+	// parameter is unbounded.
+	Min string `json:"min,omitempty"`
+	Max string `json:"max,omitempty"`
+	// Values are the choices of an enum.
+	Values []string `json:"values,omitempty"`
+}
+
+// check validates v against the parameter's kind and range.
+func (prm Param) check(v string) error {
+	switch prm.Kind {
+	case DurationParam:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (want e.g. \"30s\", \"5m\")", v)
+		}
+		lo, _ := time.ParseDuration(prm.Min) // checked at Register
+		hi, _ := time.ParseDuration(prm.Max)
+		if d < lo || d > hi {
+			return fmt.Errorf("%s is out of range (%s to %s)", v, prm.Min, prm.Max)
+		}
+	case IntParam:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", v)
+		}
+		lo, _ := strconv.Atoi(prm.Min)
+		hi, _ := strconv.Atoi(prm.Max)
+		if n < lo || n > hi {
+			return fmt.Errorf("%d is out of range (%s to %s)", n, prm.Min, prm.Max)
+		}
+	case EnumParam:
+		if !slices.Contains(prm.Values, v) {
+			return fmt.Errorf("%q is not valid (valid: %s)", v, strings.Join(prm.Values, ", "))
+		}
+	case StringParam:
+		if len(v) > MaxStringParam {
+			return fmt.Errorf("is %d bytes long (at most %d)", len(v), MaxStringParam)
+		}
+	default:
+		return fmt.Errorf("has no kind")
+	}
+	return nil
+}
+
+// validate catches a parameter declared wrong, at Register.
+func (prm Param) validate() error {
+	switch prm.Kind {
+	case DurationParam, IntParam:
+		parse := func(x string) error { _, err := time.ParseDuration(x); return err }
+		if prm.Kind == IntParam {
+			parse = func(x string) error { _, err := strconv.Atoi(x); return err }
+		}
+		if prm.Min == "" || prm.Max == "" || parse(prm.Min) != nil || parse(prm.Max) != nil {
+			return fmt.Errorf("parameter %s: a %s needs Min and Max in its own syntax", prm.Name, prm.Kind)
+		}
+	case EnumParam:
+		if len(prm.Values) == 0 {
+			return fmt.Errorf("parameter %s: an enum needs Values", prm.Name)
+		}
+	case StringParam:
+	default:
+		return fmt.Errorf("parameter %s: Kind is required (duration, int, enum or string)", prm.Name)
+	}
+	if err := prm.check(prm.Default); err != nil {
+		return fmt.Errorf("parameter %s: default %w", prm.Name, err)
+	}
+	return nil
 }
 
 // Params are a scenario's settings, defaults already applied.
@@ -204,6 +292,11 @@ func (s *Scenario) validate() error {
 	case len(s.Workload.Steps) == 0:
 		return fmt.Errorf("scenario %s: a workload is required", s.ID)
 	}
+	for _, prm := range s.Params {
+		if err := prm.validate(); err != nil {
+			return fmt.Errorf("scenario %s: %w", s.ID, err)
+		}
+	}
 	return nil
 }
 
@@ -274,25 +367,9 @@ func Resolve(id string, given map[string]string) (*Scenario, Params, error) {
 		p[k] = v
 	}
 	for _, prm := range s.Params {
-		if err := checkParam(prm, p[prm.Name]); err != nil {
+		if err := prm.check(p[prm.Name]); err != nil {
 			return nil, nil, fmt.Errorf("scenario %s: parameter %s: %w", id, prm.Name, err)
 		}
 	}
 	return s, p, nil
-}
-
-// checkParam validates a value against the type its default implies.
-func checkParam(prm Param, v string) error {
-	if _, err := time.ParseDuration(prm.Default); err == nil {
-		if d, err := time.ParseDuration(v); err != nil || d < 0 {
-			return fmt.Errorf("%q is not a duration (want e.g. \"30s\", \"5m\")", v)
-		}
-		return nil
-	}
-	if _, err := strconv.Atoi(prm.Default); err == nil {
-		if n, err := strconv.Atoi(v); err != nil || n < 0 {
-			return fmt.Errorf("%q is not a non-negative integer", v)
-		}
-	}
-	return nil
 }

@@ -23,8 +23,8 @@ func init() {
 		},
 		Sources: []string{SeedChecklist, SeedCauses},
 		Params: []Param{
-			{Name: "path", Default: "/api/items", Help: "route that needs the extra scope"},
-			{Name: "scope", Default: "write", Help: "space-separated scopes it additionally requires"},
+			{Name: "path", Default: "/api/items", Help: "route that needs the extra scope", Kind: StringParam},
+			{Name: "scope", Default: "write", Help: "space-separated scopes it additionally requires", Kind: StringParam},
 		},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()

@@ -32,7 +32,7 @@ func init() {
 			TellApart: "session_network_changed names two addresses and a new login works at once: this. session_expired is time (expired-session); untrusted_network refuses every request from a VPN and a new login does not help (vpn-blocked); no cookie arriving at all is cookie-domain-mismatch or cookie-secure-over-http.",
 		},
 		Sources: []string{SeedChecklist},
-		Params:  []Param{{Name: "after", Default: "1", Help: "API calls made from the first network before the client moves to another"}},
+		Params:  []Param{{Name: "after", Default: "1", Help: "API calls made from the first network before the client moves to another", Kind: IntParam, Min: "0", Max: "10000"}},
 		Install: func(env fault.Env, p Params) error {
 			after, realm := p.Int("after"), env.Account().Realm
 			var mu sync.Mutex

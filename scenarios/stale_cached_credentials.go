@@ -23,8 +23,8 @@ func init() {
 		},
 		Sources: []string{SeedChecklist, SeedGuide, SeedCauses},
 		Params: []Param{
-			{Name: "kind", Default: "revoked", Help: "why the stored access token is dead: revoked, or rotated-key (signed with a key no longer in /jwks)"},
-			{Name: "user", Default: "", Help: "user the stored tokens belong to; empty: the first configured user, whom the suites configure the client as"},
+			{Name: "kind", Default: "revoked", Help: "why the stored access token is dead: revoked, or rotated-key (signed with a key no longer in /jwks)", Kind: EnumParam, Values: []string{"revoked", "rotated-key"}},
+			{Name: "user", Default: "", Help: "user the stored tokens belong to; empty: the first configured user, whom the suites configure the client as", Kind: StringParam},
 		},
 		Install: func(env fault.Env, p Params) error {
 			kind := p["kind"]

@@ -33,8 +33,8 @@ func init() {
 		},
 		Sources: []string{SeedCauses},
 		Params: []Param{
-			{Name: "ttl", Default: "1s", Help: "how long the stale record lives, from the first API call"},
-			{Name: "every", Default: "1", Help: "every n-th API call within the TTL lands on the old backend (1: all, 2: every other)"},
+			{Name: "ttl", Default: "1s", Help: "how long the stale record lives, from the first API call", Kind: DurationParam, Min: "1s", Max: "1h"},
+			{Name: "every", Default: "1", Help: "every n-th API call within the TTL lands on the old backend (1: all, 2: every other)", Kind: IntParam, Min: "1", Max: "1000"},
 		},
 		Install: func(env fault.Env, p Params) error {
 			ttl, every := p.Duration("ttl"), p.Int("every")

@@ -64,6 +64,6 @@ var _ = Describe("stale-dns", func() {
 	It("rejects every=0", func() {
 		h := scenario("stale-dns")
 		Expect(h.Activate([]string{"stale-dns"}, map[string]string{"every": "0"})).
-			To(MatchError(ContainSubstring("every must be at least 1")))
+			To(MatchError(ContainSubstring("parameter every: 0 is out of range (1 to 1000)")))
 	})
 })

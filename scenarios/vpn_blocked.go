@@ -25,7 +25,7 @@ func init() {
 			TellApart: "Every call, any credential, JSON naming the address and the VPN: this. A plain-text denial on one route is firewall-block; an HTML page that clears by itself is waf-block; a session that dies when the address changes and a new login fixes is session-network-change.",
 		},
 		Sources: []string{SeedChecklist, SeedCauses},
-		Params:  []Param{{Name: "address", Default: "198.51.100.23", Help: "the client's apparent address, a VPN exit"}},
+		Params:  []Param{{Name: "address", Default: "198.51.100.23", Help: "the client's apparent address, a VPN exit", Kind: StringParam}},
 		Install: func(env fault.Env, p Params) error {
 			addr, err := netip.ParseAddr(p["address"])
 			if err != nil {

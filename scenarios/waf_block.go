@@ -23,7 +23,7 @@ func init() {
 			TellApart: "An HTML 401 without a challenge and with Retry-After is an edge block; the API's 401s are JSON with `WWW-Authenticate` (expired-token); a persistent edge 401 without Retry-After is firewall-block; rate-limited counts requests.",
 		},
 		Sources: []string{SeedChecklist},
-		Params:  []Param{{Name: "duration", Default: "1s", Help: "how long the edge blocks, from the first API call"}},
+		Params:  []Param{{Name: "duration", Default: "1s", Help: "how long the edge blocks, from the first API call (0s: never)", Kind: DurationParam, Min: "0s", Max: "1h"}},
 		Install: func(env fault.Env, p Params) error {
 			duration := p.Duration("duration")
 			blocked := newWindow(duration)

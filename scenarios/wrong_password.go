@@ -20,7 +20,7 @@ func init() {
 			TellApart: "wrong_password on the very first login is this; logins that worked until sessions and refresh tokens died at once is password-changed; account_locked from the start means someone else already spent the attempts; mfa_required or otp_* is the second factor (mfa-required); invalid_client is the OAuth client's secret, not the user's (client-mismatch).",
 		},
 		Sources: []string{SeedGuide, SeedCauses, SeedChecklist},
-		Params:  []Param{{Name: "threshold", Default: "3", Help: "failed logins that lock the account (0 never locks)"}},
+		Params:  []Param{{Name: "threshold", Default: "3", Help: "failed logins that lock the account (0 never locks)", Kind: IntParam, Min: "0", Max: "100"}},
 		Install: func(env fault.Env, p Params) error {
 			env.Knobs().LockoutAfter = p.Int("threshold")
 			return nil

@@ -21,8 +21,8 @@ func init() {
 		},
 		Sources: []string{SeedGuide, SeedChecklist},
 		Params: []Param{
-			{Name: "path", Default: "/api/items", Help: "route whose schemes are narrowed"},
-			{Name: "scheme", Default: "ApiKey", Help: "the only scheme it accepts (Bearer, Basic, ApiKey, Cookie)"},
+			{Name: "path", Default: "/api/items", Help: "route whose schemes are narrowed", Kind: StringParam},
+			{Name: "scheme", Default: "ApiKey", Help: "the only scheme it accepts (Bearer, Basic, ApiKey, Cookie)", Kind: EnumParam, Values: []string{"Bearer", "Basic", "ApiKey", "Cookie"}},
 		},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()
