@@ -14,6 +14,9 @@ import (
 	"github.com/authchaos/authchaos/internal/config"
 )
 
+// bareUnauthorized is the body many APIs answer 401 with, and no more.
+var bareUnauthorized = map[string]any{"status": 401, "message": "Unauthorized"}
+
 // principal is who a protected call is made as.
 type principal struct {
 	user   string
@@ -25,8 +28,7 @@ type principal struct {
 // active scenario says so.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, knobs fault.Knobs, ch fault.Challenge) {
 	if knobs.BareUnauthorized && (ch.Status == 0 || ch.Status == http.StatusUnauthorized) {
-		fault.NoteOf(r).Reason = ch.Reason
-		fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{"status": 401, "message": "Unauthorized"})
+		fault.Answer{Status: http.StatusUnauthorized, Reason: ch.Reason, JSON: bareUnauthorized}.Write(w, r)
 		return
 	}
 	ch.Realm = s.cfg.Realm
@@ -54,13 +56,12 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	route, ok, methods := s.findRoute(r.URL.Path, r.Method)
 	if !ok {
 		if len(methods) > 0 {
-			w.Header().Set("Allow", strings.Join(methods, ", "))
-			fault.NoteOf(r).Reason = journal.MethodNotAllowed
-			fault.WriteJSON(w, http.StatusMethodNotAllowed, map[string]any{"status": 405, "reason": "method_not_allowed", "hint": "allowed: " + strings.Join(methods, ", ")})
+			a := fault.Refuse(http.StatusMethodNotAllowed, journal.MethodNotAllowed, "allowed: "+strings.Join(methods, ", "))
+			a.Header = http.Header{"Allow": {strings.Join(methods, ", ")}}
+			a.Write(w, r)
 			return
 		}
-		fault.NoteOf(r).Reason = journal.NotFound
-		fault.WriteJSON(w, http.StatusNotFound, map[string]any{"status": 404, "reason": "not_found", "hint": fmt.Sprintf("no route %s %s; check the path for typos, extra slashes or a wrong prefix", r.Method, r.URL.Path)})
+		fault.Refuse(http.StatusNotFound, journal.NotFound, fmt.Sprintf("no route %s %s; check the path for typos, extra slashes or a wrong prefix", r.Method, r.URL.Path)).Write(w, r)
 		return
 	}
 	if route.Public {
@@ -129,9 +130,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if missing := missingAll(roles, who.roles); len(missing) > 0 {
-		fault.NoteOf(r).Reason = journal.InsufficientRole
-		fault.WriteJSON(w, http.StatusForbidden, map[string]any{"status": 403, "reason": "insufficient_role",
-			"hint": fmt.Sprintf("authenticated as %s, but this route needs role %s: a new token will not help, ask an administrator", who.user, strings.Join(missing, ", "))})
+		fault.Refuse(http.StatusForbidden, journal.InsufficientRole,
+			fmt.Sprintf("authenticated as %s, but this route needs role %s: a new token will not help, ask an administrator", who.user, strings.Join(missing, ", "))).Write(w, r)
 		return
 	}
 	s.countSuccess(st)

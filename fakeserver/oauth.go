@@ -39,19 +39,18 @@ type oauthError struct {
 }
 
 func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, e oauthError) {
-	fault.NoteOf(r).Reason = e.reason
+	a := fault.Answer{Status: e.status, Reason: e.reason, Header: http.Header{"Pragma": {"no-cache"}}}
 	// RFC 7235 §3.1 and the contract: every 401 carries a challenge,
 	// whether the client tried Basic, form fields or nothing.
 	if e.status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", fault.Challenge{Scheme: "Basic", Realm: s.cfg.Realm, Error: e.code}.Header())
+		a.Header.Set("WWW-Authenticate", fault.Challenge{Scheme: "Basic", Realm: s.cfg.Realm, Error: e.code}.Header())
 		if e.hint == "" {
 			e.hint = "authenticate the client once, with HTTP Basic (form-urlencoded client_id:client_secret) or client_id and client_secret form fields, with the id and secret registered for this environment"
 		}
 	}
-	w.Header().Set("Pragma", "no-cache")
-	fault.WriteJSON(w, e.status, map[string]any{
-		"error": e.code, "error_description": e.description, "reason": e.reason, "hint": e.hint,
-	})
+	// RFC 6749 §5.2 always has error_description here, even when empty.
+	a.JSON = map[string]any{"error": e.code, "error_description": e.description, "reason": e.reason, "hint": e.hint}
+	a.Write(w, r)
 }
 
 const maxFormBytes = 64 << 10
@@ -341,7 +340,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			hint:        "register the exact redirect URI, including scheme, port, path and trailing slash"})
 		return
 	}
-	back := func(params url.Values) {
+	back := func(reason journal.Reason, params url.Values) {
 		u, _ := url.Parse(redirect)
 		qq := u.Query()
 		for k, v := range params {
@@ -351,16 +350,14 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			qq.Set("state", st)
 		}
 		u.RawQuery = qq.Encode()
-		http.Redirect(w, r, u.String(), http.StatusFound)
+		fault.Redirect(w, r, u.String(), http.StatusFound, reason)
 	}
 	if q.Get("response_type") != "code" {
-		fault.NoteOf(r).Reason = journal.UnsupportedResponseType
-		back(url.Values{"error": {"unsupported_response_type"}, "error_description": {"only response_type=code is supported"}})
+		back(journal.UnsupportedResponseType, url.Values{"error": {"unsupported_response_type"}, "error_description": {"only response_type=code is supported"}})
 		return
 	}
 	if q.Get("code_challenge") != "" && q.Get("code_challenge_method") != "S256" {
-		fault.NoteOf(r).Reason = journal.PKCEMethod
-		back(url.Values{"error": {"invalid_request"}, "error_description": {"code_challenge_method must be S256"}})
+		back(journal.PKCEMethod, url.Values{"error": {"invalid_request"}, "error_description": {"code_challenge_method must be S256"}})
 		return
 	}
 	st := s.realmOf(r)
@@ -379,15 +376,14 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if st.users[name] == nil {
-		fault.NoteOf(r).Reason = journal.NoUser
-		back(url.Values{"error": {"access_denied"}, "error_description": {"no user is configured to approve the request"}})
+		back(journal.NoUser, url.Values{"error": {"access_denied"}, "error_description": {"no user is configured to approve the request"}})
 		return
 	}
 	code := "code_" + randomHex(16)
 	st.codes[code] = &authCode{client: c.ID, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
 		scopes: grantScopes(strings.Fields(q.Get("scope")), st.users[name].scopes, c.Scopes), expires: s.clock.Now().Add(time.Minute)}
 	fault.NoteOf(r).Subject = name
-	back(url.Values{"code": {code}})
+	back("", url.Values{"code": {code}})
 }
 
 // handleRevoke is RFC 7009: always 200, even for unknown tokens, so a

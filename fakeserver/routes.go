@@ -24,8 +24,7 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("/api/", s.handleAPI)
 	app.HandleFunc("GET /{$}", s.handleIndex)
 	app.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fault.NoteOf(r).Reason = journal.NotFound
-		fault.WriteJSON(w, http.StatusNotFound, map[string]any{"status": 404, "reason": "not_found", "hint": "see GET / for the endpoints"})
+		fault.Refuse(http.StatusNotFound, journal.NotFound, "see GET / for the endpoints").Write(w, r)
 	})
 	s.app = app
 	edged := s.journaled(journal.App, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -26,8 +26,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	note := fault.NoteOf(r)
 	req, err := decodeLogin(w, r)
 	if err != nil {
-		fault.NoteOf(r).Reason = journal.BadLoginRequest
-		fault.WriteJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "reason": "bad_login_request", "hint": err.Error()})
+		fault.Refuse(http.StatusBadRequest, journal.BadLoginRequest, err.Error()).Write(w, r)
 		return
 	}
 	note.Subject = req.Username

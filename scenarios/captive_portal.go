@@ -59,9 +59,8 @@ func init() {
 							fault.Respond(w, r, http.StatusOK, journal.CaptivePortalPage, "text/html; charset=utf-8", guestWiFiPage)
 							return
 						}
-						fault.NoteOf(r).Reason = journal.CaptivePortalRedirect
 						orig := "http://" + r.Host + r.URL.RequestURI()
-						http.Redirect(w, r, portalHost+"/portal?continue="+url.QueryEscape(orig), http.StatusFound)
+						fault.Redirect(w, r, portalHost+"/portal?continue="+url.QueryEscape(orig), http.StatusFound, journal.CaptivePortalRedirect)
 						return
 					}
 					w.Header().Set("Retry-After", retryAfter(left))

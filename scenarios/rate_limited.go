@@ -71,11 +71,10 @@ func init() {
 						fmt.Sprintf("Unauthorized: rate limit of %d requests per %s exceeded. Retry in %d s.\n", rate, window, wait))
 					return
 				}
-				fault.NoteOf(r).Reason = journal.RateLimited
-				fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{
-					"message": "API rate limit exceeded", "reason": "rate_limited",
+				fault.Answer{Status: http.StatusUnauthorized, Reason: journal.RateLimited, JSON: map[string]any{
+					"message": "API rate limit exceeded", "reason": journal.RateLimited,
 					"hint": fmt.Sprintf("%d requests per %s allowed; keep your credential and retry after %d s (Retry-After)", rate, window, wait),
-				})
+				}}.Write(w, r)
 			}))
 			return nil
 		},

@@ -37,8 +37,7 @@ func init() {
 						next.ServeHTTP(w, r)
 						return
 					}
-					fault.NoteOf(r).Reason = journal.Redirect
-					http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+					fault.Redirect(w, r, to, http.StatusTemporaryRedirect, journal.Redirect)
 				})
 			})
 			return nil

@@ -33,16 +33,15 @@ func init() {
 			}
 			env.Use(onAPI(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 				fault.NoteOf(r).Origin = journal.RiskFilter
-				fault.NoteOf(r).Reason = journal.UntrustedNetwork
 				w.Header().Set("X-Client-IP", addr.String())
-				fault.WriteJSON(w, http.StatusUnauthorized, map[string]any{
-					"status": http.StatusUnauthorized, "reason": "untrusted_network",
+				fault.Answer{Status: http.StatusUnauthorized, Reason: journal.UntrustedNetwork, JSON: map[string]any{
+					"status": http.StatusUnauthorized, "reason": journal.UntrustedNetwork,
 					"message":    fmt.Sprintf("requests from %s are not accepted: the address belongs to a VPN or anonymising proxy", addr),
 					"client_ip":  addr.String(),
 					"network":    "vpn",
 					"hint":       "turn off your VPN or proxy and try again; a new token or login will not help, the network is refused, not the credential",
 					"request_id": "risk-7c2e91",
-				})
+				}}.Write(w, r)
 			}))
 			return nil
 		},

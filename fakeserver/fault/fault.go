@@ -192,44 +192,102 @@ func (c Challenge) Header() string {
 	return c.Scheme + " " + strings.Join(params, ", ")
 }
 
-// Write sends the challenge and records its reason.
-func (c Challenge) Write(w http.ResponseWriter, r *http.Request) {
+// Answer renders the challenge: the RFC 7235 header first (clients that
+// read one header read it), then any more, and a Refusal body.
+func (c Challenge) Answer() Answer {
 	status := c.Status
 	if status == 0 {
 		status = http.StatusUnauthorized
 	}
-	NoteOf(r).Reason = c.Reason
-	// The main challenge goes first: clients that read one header read it.
-	if h := c.Header(); h != "" {
-		w.Header().Set("WWW-Authenticate", h)
+	h := http.Header{}
+	if v := c.Header(); v != "" {
+		h.Set("WWW-Authenticate", v)
 	}
 	for k, vs := range c.Headers {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	return Answer{Status: status, Reason: c.Reason, Header: h, JSON: Refusal{
+		Status: status, Reason: c.Reason, Hint: c.Hint, Error: c.Error, Description: c.Description, Scope: c.Scope, Extra: c.Extra}}
+}
+
+// Write sends the challenge and records its reason.
+func (c Challenge) Write(w http.ResponseWriter, r *http.Request) { c.Answer().Write(w, r) }
+
+// Refusal is the JSON body of every answer that says no: the machine
+// reason the journal records too, a hint for a human, and the RFC 6749 /
+// 6750 error fields where they apply.
+type Refusal struct {
+	Status      int
+	Reason      journal.Reason
+	Hint        string
+	Error       string         // RFC 6749 §5.2 / RFC 6750 §3.1 error code
+	Description string         // error_description
+	Scope       string         // RFC 6750 scope, for insufficient_scope
+	Extra       map[string]any // more fields
+}
+
+// MarshalJSON writes the fields in name order, as every answer's body is,
+// leaving out empty RFC fields.
+func (f Refusal) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"status": f.Status, "reason": f.Reason, "hint": f.Hint}
+	for k, v := range map[string]string{"error": f.Error, "error_description": f.Description, "scope": f.Scope} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	for k, v := range f.Extra {
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
+
+// Answer is what a handler or an edge decided to send. Write is the one
+// place answers are written, and it always tells the journal the reason,
+// so no refusal can reach a client without its evidence.
+type Answer struct {
+	Status int
+	Reason journal.Reason // "" for a success
+	Header http.Header    // added to the response's
+	// Exactly one body: JSON is encoded as JSON; otherwise Raw is sent
+	// as ContentType (an HTML block page, a plain-text message).
+	JSON        any
+	Raw         string
+	ContentType string
+}
+
+// Write sends the answer and records its reason.
+func (a Answer) Write(w http.ResponseWriter, r *http.Request) {
+	NoteOf(r).Reason = a.Reason
+	for k, vs := range a.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
 	}
-	body := map[string]any{"status": status, "reason": c.Reason, "hint": c.Hint}
-	if c.Error != "" {
-		body["error"] = c.Error
+	if a.JSON != nil {
+		WriteJSON(w, a.Status, a.JSON)
+		return
 	}
-	if c.Description != "" {
-		body["error_description"] = c.Description
-	}
-	if c.Scope != "" {
-		body["scope"] = c.Scope
-	}
-	for k, v := range c.Extra {
-		body[k] = v
-	}
-	WriteJSON(w, status, body)
+	w.Header().Set("Content-Type", a.ContentType)
+	w.WriteHeader(a.Status)
+	_, _ = w.Write([]byte(a.Raw))
+}
+
+// Refuse is the plain refusal: a status, a reason and a hint.
+func Refuse(status int, reason journal.Reason, hint string) Answer {
+	return Answer{Status: status, Reason: reason, JSON: Refusal{Status: status, Reason: reason, Hint: hint}}
+}
+
+// Redirect sends a redirect to url and records its reason.
+func Redirect(w http.ResponseWriter, r *http.Request, url string, status int, reason journal.Reason) {
+	NoteOf(r).Reason = reason
+	http.Redirect(w, r, url, status)
 }
 
 // Respond writes a raw answer (an HTML page, say) and records its reason.
 func Respond(w http.ResponseWriter, r *http.Request, status int, reason journal.Reason, contentType, body string) {
-	NoteOf(r).Reason = reason
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(body))
+	Answer{Status: status, Reason: reason, Raw: body, ContentType: contentType}.Write(w, r)
 }
 
 // WriteJSON writes v as a JSON answer.
