@@ -11,7 +11,7 @@ import (
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
-	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/fakeserver/config"
 )
 
 // bareUnauthorized is the body many APIs answer 401 with, and no more.

@@ -16,7 +16,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/internal/clock"
+	"github.com/authchaos/authchaos/fakeserver/clock"
 )
 
 // The benchmarks answer "what does the fake server cost next to a bare

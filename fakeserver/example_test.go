@@ -6,20 +6,21 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/config"
 )
 
 // Embedding the fake server in a Go test, as an SDK team would: only
 // exported names, so this compiles outside the module too.
 func Example() {
 	cfg := fakeserver.DefaultConfig()
-	cfg.Lifetimes.AccessToken = fakeserver.Duration(time.Minute)
+	cfg.Lifetimes.AccessToken = config.Duration(time.Minute)
 	srv := fakeserver.MustNew(fakeserver.WithConfig(cfg), fakeserver.WithFrozenClock(time.Now()))
 	if err := srv.Start(); err != nil {
 		panic(err)
 	}
 	defer srv.Close()
 
-	if err := srv.Activate([]string{"expired-token"}, map[string]string{"lifetime": "30s"}); err != nil {
+	if err := srv.Apply(fakeserver.Activation{{ID: "expired-token", Params: map[string]string{"lifetime": "30s"}}}); err != nil {
 		panic(err)
 	}
 	token, _, err := srv.MintToken("alice", "read")

@@ -21,7 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/authchaos/authchaos/internal/authn"
-	"github.com/authchaos/authchaos/internal/clock"
+	"github.com/authchaos/authchaos/fakeserver/clock"
 )
 
 // The fuzz targets hold the fake server to two promises: hostile input

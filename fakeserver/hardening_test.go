@@ -11,7 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver/journal"
-	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/fakeserver/config"
 )
 
 // Edge cases of the RFCs and of hostile or unusual input, each pinned

@@ -9,7 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/fakeserver/config"
 )
 
 var _ = Describe("The journal", func() {

@@ -26,8 +26,8 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/fakeserver/journal"
-	"github.com/authchaos/authchaos/internal/clock"
-	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/fakeserver/clock"
+	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/scenarios"
 )
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
-	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 

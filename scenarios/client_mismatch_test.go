@@ -8,7 +8,7 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/journal"
-	"github.com/authchaos/authchaos/internal/clock"
+	"github.com/authchaos/authchaos/fakeserver/clock"
 )
 
 var _ = Describe("client-mismatch", func() {

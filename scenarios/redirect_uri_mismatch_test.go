@@ -10,7 +10,7 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/journal"
-	"github.com/authchaos/authchaos/internal/clock"
+	"github.com/authchaos/authchaos/fakeserver/clock"
 )
 
 // registeredRedirect is the default client's only registered redirect URI.

@@ -10,8 +10,8 @@ import (
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
-	"github.com/authchaos/authchaos/internal/clock"
-	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/fakeserver/clock"
+	"github.com/authchaos/authchaos/fakeserver/config"
 )
 
 var _ = Describe("stale-cached-credentials", func() {

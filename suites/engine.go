@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites/adapter"
 )

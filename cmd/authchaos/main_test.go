@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/scenarios"
 )
 

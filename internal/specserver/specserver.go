@@ -16,8 +16,8 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/fakeservertest"
-	"github.com/authchaos/authchaos/internal/clock"
-	"github.com/authchaos/authchaos/internal/config"
+	"github.com/authchaos/authchaos/fakeserver/clock"
+	"github.com/authchaos/authchaos/fakeserver/config"
 )
 
 // Start runs a fake server on cfg with its clock frozen at t0, and closes
