@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
-	"github.com/authchaos/authchaos/fakeserver/config"
 )
 
 // bareUnauthorized is the body many APIs answer 401 with, and no more.

@@ -20,8 +20,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/authchaos/authchaos/internal/authn"
 	"github.com/authchaos/authchaos/fakeserver/clock"
+	"github.com/authchaos/authchaos/internal/authn"
 )
 
 // The fuzz targets hold the fake server to two promises: hostile input

@@ -10,8 +10,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/fakeserver/config"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 )
 
 // Edge cases of the RFCs and of hostile or unusual input, each pinned

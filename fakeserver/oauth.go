@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
-	"github.com/authchaos/authchaos/fakeserver/config"
 )
 
 // tokenResponse is RFC 6749 §5.1.

@@ -24,10 +24,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/authchaos/authchaos/fakeserver/fault"
-	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/fakeserver/clock"
 	"github.com/authchaos/authchaos/fakeserver/config"
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/scenarios"
 )
 

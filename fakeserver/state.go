@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/fakeserver/config"
+	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 

@@ -7,8 +7,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/fakeserver/clock"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 )
 
 var _ = Describe("client-mismatch", func() {

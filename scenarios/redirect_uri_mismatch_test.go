@@ -9,8 +9,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/fakeserver/clock"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 )
 
 // registeredRedirect is the default client's only registered redirect URI.

@@ -8,10 +8,10 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/fakeserver/journal"
-	"github.com/authchaos/authchaos/internal/authn"
 	"github.com/authchaos/authchaos/fakeserver/clock"
 	"github.com/authchaos/authchaos/fakeserver/config"
+	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/internal/authn"
 )
 
 var _ = Describe("stale-cached-credentials", func() {

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/fakeserver/fakeservertest"
 	"github.com/authchaos/authchaos/fakeserver/journal"
-	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
 

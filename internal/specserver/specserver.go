@@ -15,9 +15,9 @@ import (
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/fakeserver/fakeservertest"
 	"github.com/authchaos/authchaos/fakeserver/clock"
 	"github.com/authchaos/authchaos/fakeserver/config"
+	"github.com/authchaos/authchaos/fakeserver/fakeservertest"
 )
 
 // Start runs a fake server on cfg with its clock frozen at t0, and closes
