@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +53,50 @@ func sameOrigin(h http.Handler) http.Handler {
 		}
 		adminError(w, http.StatusForbidden, fmt.Sprintf("admin calls from another origin (%s) are refused; call from the live view or a tool that sends no Origin", o))
 	})
+}
+
+// adminHost refuses admin calls, reads included, addressed to a host the
+// server was not told it serves. A DNS-rebinding page makes the browser
+// send Host and Origin both as evil.example:PORT, which the Origin check
+// cannot tell from the live view; the Host can only be one of ours if the
+// browser was pointed at us by a name we know. Loopback names, the host
+// of the server's own URL and WithAdminHosts pass.
+func (s *Server) adminHost(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			host = hh
+		}
+		if s.adminHostAllowed(host) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		adminError(w, http.StatusForbidden, fmt.Sprintf("admin calls addressed to host %q are refused: the admin API answers only at %s (a page on another name reaching this port is DNS rebinding); serve --admin-host NAME adds a name",
+			host, strings.Join(s.adminHostNames(), ", ")))
+	})
+}
+
+func (s *Server) adminHostAllowed(host string) bool {
+	host = strings.Trim(strings.ToLower(host), "[]")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true // RFC 6761 §6.3: always loopback
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsLoopback() {
+		return true
+	}
+	return slices.Contains(s.adminHostNames(), host)
+}
+
+// adminHostNames are the non-loopback names the admin API answers at.
+func (s *Server) adminHostNames() []string {
+	names := []string{"localhost", "127.0.0.1", "::1"}
+	if u, err := url.Parse(s.URL()); err == nil && u.Hostname() != "" && !slices.Contains(names, u.Hostname()) {
+		names = append(names, strings.ToLower(u.Hostname()))
+	}
+	for _, h := range s.adminHosts {
+		names = append(names, strings.ToLower(h))
+	}
+	return names
 }
 
 func adminError(w http.ResponseWriter, status int, msg string) {

@@ -58,6 +58,13 @@ func serve(edits ...func(*config.File)) *harness {
 	return &harness{Server: s, e: specserver.Expect(s.URL())}
 }
 
+// serveWith is serve on the default configuration with server options.
+func serveWith(opts ...fakeserver.Option) *harness {
+	GinkgoHelper()
+	s := specserver.Start(config.Default(), t0, opts...)
+	return &harness{Server: s, e: specserver.Expect(s.URL())}
+}
+
 // token posts a form to the token endpoint, authenticating the client
 // with Basic.
 func (h *harness) token(fields map[string]string) *httpexpect.Response {

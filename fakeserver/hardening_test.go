@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/fakeserver/journal"
 )
@@ -181,5 +182,28 @@ var _ = Describe("The journal's Location", func() {
 		Expect(h.Journal().Entries(0)).To(ContainElement(And(
 			HaveField("Path", "/oauth/authorize"),
 			HaveField("Location", And(HavePrefix(redirectURI+"?"), ContainSubstring("code=sha256%3A"), ContainSubstring("state=s1"))))))
+	})
+})
+
+var _ = Describe("The admin API under DNS rebinding", func() {
+	It("refuses reads and changes addressed to a host it does not serve, even with a matching Origin", func() {
+		h := serve()
+		for _, call := range []*httpexpect.Request{
+			h.e.GET("/__admin/scenario"),
+			h.e.GET("/__admin/otp"),
+			h.e.PUT("/__admin/scenario").WithJSON(map[string]string{"id": "waf-block"}),
+			h.e.POST("/__admin/reset"),
+		} {
+			r := call.WithHost("evil.example:8401").WithHeader("Origin", "http://evil.example:8401").Expect().Status(http.StatusForbidden)
+			r.JSON().Object().Value("error").String().Contains(`host "evil.example" are refused`).Contains("DNS rebinding").Contains("--admin-host")
+		}
+		Expect(h.Active()).To(BeEmpty())
+		h.e.GET("/__admin/scenario").WithHost("localhost:8401").Expect().Status(http.StatusOK)
+		h.e.GET("/__admin/scenario").WithHost("[::1]:8401").Expect().Status(http.StatusOK)
+	})
+
+	It("answers at the names it is told it serves", func() {
+		h := serveWith(fakeserver.WithAdminHosts("authchaos.internal"))
+		h.e.GET("/__admin/scenario").WithHost("authchaos.internal:8401").Expect().Status(http.StatusOK)
 	})
 })

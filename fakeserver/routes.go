@@ -32,7 +32,7 @@ func (s *Server) routes() http.Handler {
 	}))
 	mux := http.NewServeMux()
 	s.adminRoutes(mux)
-	admin := sameOrigin(mux)
+	admin := s.adminHost(sameOrigin(mux))
 	metrics := s.metrics.handler()
 	// Plain prefix checks, not a ServeMux: a ServeMux would "clean" a
 	// path like /api//items with a redirect before the scenario's edges

@@ -33,15 +33,16 @@ import (
 
 // Server is the fake auth server.
 type Server struct {
-	cfg      *config.File
-	clock    *clock.Clock
-	journal  *Journal
-	logger   *slog.Logger
-	observer func(Entry)
-	metrics  *metrics
-	keys     *keyring
-	issuer   string // fixed issuer, or "" to derive it from the request
-	otherURL string // where OtherOrigin is served, when someone else listens
+	cfg        *config.File
+	clock      *clock.Clock
+	journal    *Journal
+	logger     *slog.Logger
+	observer   func(Entry)
+	metrics    *metrics
+	keys       *keyring
+	issuer     string   // fixed issuer, or "" to derive it from the request
+	otherURL   string   // where OtherOrigin is served, when someone else listens
+	adminHosts []string // more host names the admin API answers at
 	// heard is the origin requests came to while the server runs inside
 	// someone else's listener (httptest): the issuer for tokens minted
 	// without a request.
@@ -85,6 +86,14 @@ func WithObserver(fn func(Entry)) Option { return func(s *Server) { s.observer =
 // URL the request came to). Whoever serves the handler on a listener of
 // their own passes that listener's URL.
 func WithIssuer(iss string) Option { return func(s *Server) { s.issuer = strings.TrimRight(iss, "/") } }
+
+// WithAdminHosts adds host names the admin API answers at, beyond the
+// loopback names and the server's own URL (a server reached as
+// authchaos.internal from other machines, say). Requests to the admin API
+// under any other Host are refused, against DNS rebinding.
+func WithAdminHosts(names ...string) Option {
+	return func(s *Server) { s.adminHosts = append(s.adminHosts, names...) }
+}
 
 // WithOtherOrigin names the URL where OtherOrigin is served, for a server
 // on someone else's listeners; Start and Listen open it themselves.

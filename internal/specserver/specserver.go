@@ -22,9 +22,10 @@ import (
 
 // Start runs a fake server on cfg with its clock frozen at t0, and closes
 // it when the spec ends.
-func Start(cfg *config.File, t0 time.Time) *fakeserver.Server {
+func Start(cfg *config.File, t0 time.Time, opts ...fakeserver.Option) *fakeserver.Server {
 	ginkgo.GinkgoHelper()
-	return fakeservertest.Start(ginkgo.GinkgoT(), fakeserver.WithConfig(cfg), fakeserver.WithClock(clock.Frozen(t0))).Server
+	opts = append([]fakeserver.Option{fakeserver.WithConfig(cfg), fakeserver.WithClock(clock.Frozen(t0))}, opts...)
+	return fakeservertest.Start(ginkgo.GinkgoT(), opts...).Server
 }
 
 // Expect is an httpexpect client for baseURL that reports to the current
