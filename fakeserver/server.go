@@ -43,6 +43,7 @@ type Server struct {
 	issuer     string   // fixed issuer, or "" to derive it from the request
 	otherURL   string   // where OtherOrigin is served, when someone else listens
 	adminHosts []string // more host names the admin API answers at
+	limits     Limits
 	// heard is the origin requests came to while the server runs inside
 	// someone else's listener (httptest): the issuer for tokens minted
 	// without a request.
@@ -113,6 +114,7 @@ func New(opts ...Option) (*Server, error) {
 	if s.clock == nil {
 		s.clock = clock.New()
 	}
+	s.limits = s.limits.withDefaults()
 	s.journal = journal.New(s.cfg.JournalCap)
 	s.metrics = newMetrics()
 	if s.logger != nil {
@@ -190,8 +192,7 @@ func (s *Server) Listen(addr string) error {
 	s.lns = []net.Listener{ln, alt}
 	s.url = "http://" + hostPort(ln.Addr())
 	s.alURL = "http://" + hostPort(alt.Addr())
-	main := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	other := &http.Server{Handler: s.alt, ReadHeaderTimeout: 10 * time.Second}
+	main, other := s.httpServer(s), s.httpServer(s.alt)
 	s.srvs = []*http.Server{main, other}
 	s.mu.Unlock()
 	// Scenarios from the configuration were installed by New, before the
@@ -204,8 +205,8 @@ func (s *Server) Listen(addr string) error {
 			return err
 		}
 	}
-	go func() { _ = main.Serve(ln) }()
-	go func() { _ = other.Serve(alt) }()
+	go func() { _ = main.Serve(&limitListener{Listener: ln, max: s.limits.MaxConns}) }()
+	go func() { _ = other.Serve(&limitListener{Listener: alt, max: s.limits.MaxConns}) }()
 	return nil
 }
 
