@@ -1,6 +1,8 @@
 package fakeserver
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -256,7 +258,38 @@ func (s *Server) adminJournal(w http.ResponseWriter, r *http.Request) {
 		since = n
 	}
 	w.Header().Set("X-Authchaos-Journal-Dropped", strconv.FormatInt(s.journal.Dropped(), 10))
-	fault.WriteJSON(w, http.StatusOK, s.journal.Entries(since))
+	w.Header().Set("X-Authchaos-Journal-Truncated", strconv.FormatInt(s.journal.Truncated(), 10))
+	writeEntries(w, s.journal.Entries(since))
+}
+
+// writeEntries streams a JSON array an entry at a time, so a full
+// journal is never held twice over as one encoded buffer. The layout is
+// WriteJSON's: an indented array.
+func writeEntries(w http.ResponseWriter, es []Entry) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	defer bw.Flush()
+	if len(es) == 0 {
+		_, _ = bw.WriteString("[]\n")
+		return
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("  ", "  ")
+	for i, e := range es {
+		buf.Reset()
+		_ = enc.Encode(e)
+		sep := ",\n  "
+		if i == 0 {
+			sep = "[\n  "
+		}
+		_, _ = bw.WriteString(sep)
+		_, _ = bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	_, _ = bw.WriteString("\n]\n")
 }
 
 func (s *Server) adminClearJournal(w http.ResponseWriter, r *http.Request) {

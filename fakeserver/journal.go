@@ -156,6 +156,7 @@ func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
 			Location:   journalLocation(w.Header().Get("Location")),
 		})
 		s.metrics.observe(e)
+		s.stream.publish(e)
 		if s.observer != nil {
 			s.observer(e)
 		}

@@ -44,6 +44,7 @@ type Server struct {
 	otherURL   string   // where OtherOrigin is served, when someone else listens
 	adminHosts []string // more host names the admin API answers at
 	limits     Limits
+	stream     stream // the live view's subscribers
 	// heard is the origin requests came to while the server runs inside
 	// someone else's listener (httptest): the issuer for tokens minted
 	// without a request.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
 )
 
 // The live view is for workshops: the instructor switches scenarios and
@@ -20,16 +22,75 @@ func (s *Server) adminUI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(liveView)
 }
 
+// stream fans journal entries out to the live view's subscribers. Each
+// entry is encoded once, whatever the number of subscribers, and one that
+// cannot keep up misses entries (the server never waits for a browser)
+// and is told how many.
+type stream struct {
+	mu   sync.Mutex
+	subs map[*subscriber]struct{}
+}
+
+type subscriber struct {
+	events chan []byte
+	missed atomic.Int64
+}
+
+// maxSubscribers bounds the live view's streams: each holds a buffer.
+const maxSubscribers = 256
+
+func (st *stream) subscribe() (*subscriber, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.subs) >= maxSubscribers {
+		return nil, false
+	}
+	if st.subs == nil {
+		st.subs = map[*subscriber]struct{}{}
+	}
+	sub := &subscriber{events: make(chan []byte, 256)}
+	st.subs[sub] = struct{}{}
+	return sub, true
+}
+
+func (st *stream) unsubscribe(sub *subscriber) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.subs, sub)
+}
+
+func (st *stream) publish(e Entry) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.subs) == 0 {
+		return
+	}
+	b, _ := json.Marshal(e)
+	event := []byte(fmt.Sprintf("id: %d\ndata: %s\n\n", e.Seq, b))
+	for sub := range st.subs {
+		select {
+		case sub.events <- event:
+		default:
+			sub.missed.Add(1)
+		}
+	}
+}
+
 // adminStream sends journal entries as server-sent events until the
-// client goes away or the server closes.
+// client goes away or the server closes. Before an entry that follows a
+// gap it sends a "missed" event with how many entries the reader lost.
 func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		adminError(w, http.StatusInternalServerError, "streaming is not supported by this connection")
 		return
 	}
-	entries, stop := s.journal.Watch()
-	defer stop()
+	sub, ok := s.stream.subscribe()
+	if !ok {
+		adminError(w, http.StatusServiceUnavailable, fmt.Sprintf("too many live views are open (at most %d); close one", maxSubscribers))
+		return
+	}
+	defer s.stream.unsubscribe(sub)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -40,9 +101,13 @@ func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-s.done:
 			return
-		case e := <-entries:
-			b, _ := json.Marshal(e)
-			if _, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", e.Seq, b); err != nil {
+		case event := <-sub.events:
+			if n := sub.missed.Swap(0); n > 0 {
+				if _, err := fmt.Fprintf(w, "event: missed\ndata: {\"missed\": %d}\n\n", n); err != nil {
+					return
+				}
+			}
+			if _, err := w.Write(event); err != nil {
 				return
 			}
 			flusher.Flush()
