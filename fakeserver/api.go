@@ -222,7 +222,7 @@ func (s *Server) authenticate(r *http.Request, st *realm, cred authn.Credential)
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "this is an ID token, not an access token",
 				Reason: journal.IDTokenAsAccessToken, Hint: "send the access_token from the token response, not the id_token"}
 		}
-		if s.tokens.isRevoked(claims.ID) {
+		if s.tokens.isRevoked(claims.ID, claims.Subject) {
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "the access token was revoked", Reason: journal.TokenRevoked,
 				Hint: "get a new access token (refresh it or authenticate again) and retry once"}
 		}

@@ -380,8 +380,8 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := "code_" + randomHex(16)
-	st.codes[code] = &authCode{client: c.ID, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
-		scopes: grantScopes(strings.Fields(q.Get("scope")), st.users[name].scopes, c.Scopes), expires: s.clock.Now().Add(time.Minute)}
+	st.putCode(code, &authCode{client: c.ID, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
+		scopes: grantScopes(strings.Fields(q.Get("scope")), st.users[name].scopes, c.Scopes), expires: s.clock.Now().Add(time.Minute)}, s.clock.Now())
 	fault.NoteOf(r).Subject = name
 	back("", url.Values{"code": {code}})
 }
@@ -425,7 +425,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		// Revoking a refresh token ends its grant.
 		st.killFamily(rt.family)
 	case isAccess:
-		s.tokens.revoke(claims.ID)
+		s.tokens.revoke(claims.ID, claims.Expiry.Time(), s.clock.Now())
 	}
 	w.WriteHeader(http.StatusOK)
 }

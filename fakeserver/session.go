@@ -53,7 +53,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	id := "s_" + randomHex(20)
 	expires := now.Add(st.lifetime(s.cfg).session)
-	st.sessions[id] = &session{user: u.name, expires: expires}
+	st.putSession(id, &session{user: u.name, expires: expires}, now)
 	st.mu.Unlock()
 	knobs := st.knobs
 	sameSite := knobs.CookieSameSite

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/config"
@@ -45,6 +47,65 @@ type realm struct {
 	// minted for one of them while the reuse was being detected is born
 	// revoked.
 	deadFamilies map[string]bool
+	// The order sessions, refresh tokens and codes were made in, so the
+	// oldest go first when their maps are full (see admit).
+	sessionOrder, refreshOrder, codeOrder []string
+}
+
+// What a realm holds at most. Past its lifetime on the virtual clock an
+// entry is swept; past these caps the oldest goes (a session logged out,
+// a grant forgotten), as a real server's store evicts.
+const (
+	maxSessions      = 50_000
+	maxRefreshTokens = 50_000
+	maxCodes         = 10_000
+)
+
+// put stores v under k in m, making room first: entries past their life
+// go, oldest first, then the oldest while m is full. order is m's keys in
+// insertion order (keys deleted elsewhere are skipped). Callers hold the
+// realm's lock.
+func put[V any](m map[string]V, order *[]string, k string, v V, limit int, dead func(V) bool) {
+	q := *order
+	for len(q) > 0 {
+		old, ok := m[q[0]]
+		switch {
+		case !ok: // deleted elsewhere (a logout)
+		case dead(old) || len(m) >= limit:
+			delete(m, q[0])
+		default:
+			goto done
+		}
+		q = q[1:]
+	}
+done:
+	if len(q) > 2*limit { // many deleted behind a long-lived front entry
+		live := q[:0:0]
+		for _, key := range q {
+			if _, ok := m[key]; ok {
+				live = append(live, key)
+			}
+		}
+		q = live
+	}
+	m[k] = v
+	*order = append(q, k)
+}
+
+// sweepAfter keeps an expired entry this long, so a client presenting it
+// hears "expired", not "unknown": the difference is the lesson.
+const sweepAfter = 24 * time.Hour
+
+func (st *realm) putSession(id string, ss *session, now time.Time) {
+	put(st.sessions, &st.sessionOrder, id, ss, maxSessions, func(o *session) bool { return now.After(o.expires.Add(sweepAfter)) })
+}
+
+func (st *realm) putRefresh(raw string, rt *refreshToken, now time.Time) {
+	put(st.refresh, &st.refreshOrder, raw, rt, maxRefreshTokens, func(o *refreshToken) bool { return now.After(o.expires.Add(sweepAfter)) })
+}
+
+func (st *realm) putCode(raw string, c *authCode, now time.Time) {
+	put(st.codes, &st.codeOrder, raw, c, maxCodes, func(o *authCode) bool { return now.After(o.expires.Add(sweepAfter)) })
 }
 
 type user struct {
@@ -78,47 +139,101 @@ type refreshToken struct {
 
 // tokenBook is what the server remembers of the access tokens it issued.
 // It belongs to the Server, not to a realm: a JWT outlives a scenario
-// switch (the signing key does too), so its revocation must. It has a
-// lock of its own, taken after a realm's when both are held.
+// switch (the signing key does too), so its revocation must.
+//
+// It holds no record per issued token, so it does not grow with traffic.
+// Every token's jti starts with its issue number; revoking a user's (or
+// everyone's) tokens raises a watermark, and a token numbered at or below
+// it is revoked. Single revocations (RFC 7009) are kept until the token
+// could no longer pass even the most skewed clock, then swept.
 type tokenBook struct {
+	seq atomic.Uint64 // issue numbers
+
 	mu      sync.RWMutex
-	issued  map[string]string // jti -> user
-	revoked map[string]bool   // jti -> revoked
+	all     uint64               // tokens numbered <= all are revoked
+	byUser  map[string]uint64    // a subject's tokens numbered <= this are revoked
+	single  map[string]time.Time // jti -> when its record may go
+	sweepAt int
 }
+
+// singleCap bounds single revocations; past it, the nearest to expiry go.
+const singleCap = 100_000
+
+// revocationSlack keeps a single revocation past the token's exp by the
+// largest clock skew a scenario may set, so no judging clock sees it live.
+const revocationSlack = 24 * time.Hour
 
 func newTokenBook() *tokenBook {
-	return &tokenBook{issued: map[string]string{}, revoked: map[string]bool{}}
+	return &tokenBook{byUser: map[string]uint64{}, single: map[string]time.Time{}, sweepAt: 1024}
 }
 
-func (b *tokenBook) add(jti, user string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.issued[jti] = user
+// newJTI numbers a token: "<issue number in hex>.<random>".
+func (b *tokenBook) newJTI() string {
+	return strconv.FormatUint(b.seq.Add(1), 16) + "." + randomHex(8)
 }
 
-func (b *tokenBook) isRevoked(jti string) bool {
+func jtiNumber(jti string) (uint64, bool) {
+	n, _, ok := strings.Cut(jti, ".")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(n, 16, 64)
+	return v, err == nil
+}
+
+func (b *tokenBook) isRevoked(jti, subject string) bool {
+	n, numbered := jtiNumber(jti)
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return b.revoked[jti]
+	if numbered && (n <= b.all || n <= b.byUser[subject]) {
+		return true
+	}
+	_, ok := b.single[jti]
+	return ok
 }
 
-// revoke revokes one token, known or not (RFC 7009 revocation of a token
-// this process did not issue still sticks).
-func (b *tokenBook) revoke(jti string) {
+// revoke revokes one token, which expires at exp.
+func (b *tokenBook) revoke(jti string, exp, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.revoked[jti] = true
+	b.single[jti] = exp.Add(revocationSlack)
+	if len(b.single) >= b.sweepAt {
+		b.sweep(now)
+	}
 }
 
-// revokeUser revokes the tokens issued to user, or all of them for "".
-func (b *tokenBook) revokeUser(user string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for jti, u := range b.issued {
-		if user == "" || u == user {
-			b.revoked[jti] = true
+// sweep drops single revocations whose tokens are dead on every clock,
+// then, over the cap, those nearest to it. Callers hold b.mu.
+func (b *tokenBook) sweep(now time.Time) {
+	for jti, gone := range b.single {
+		if now.After(gone) {
+			delete(b.single, jti)
 		}
 	}
+	for len(b.single) >= singleCap {
+		var first string
+		var at time.Time
+		for jti, gone := range b.single {
+			if first == "" || gone.Before(at) {
+				first, at = jti, gone
+			}
+		}
+		delete(b.single, first)
+	}
+	b.sweepAt = max(1024, 2*len(b.single))
+}
+
+// revokeUser revokes every token issued so far to user, or to anyone for
+// "".
+func (b *tokenBook) revokeUser(user string) {
+	upTo := b.seq.Load()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if user == "" {
+		b.all = upTo
+		return
+	}
+	b.byUser[user] = upTo
 }
 
 type authCode struct {
@@ -214,7 +329,7 @@ func grantScopes(requested []string, allowed ...[]string) []string {
 func (s *Server) issue(st *realm, issuer, subject, client string, scopes []string, family string, idToken bool) (tokenResponse, error) {
 	now := s.clock.Now()
 	lt := st.lifetime(s.cfg)
-	jti := randomHex(12)
+	jti := s.tokens.newJTI()
 	aud := client
 	if aud == "" {
 		aud = "authchaos"
@@ -227,7 +342,6 @@ func (s *Server) issue(st *realm, issuer, subject, client string, scopes []strin
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	s.tokens.add(jti, subject)
 	resp := tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(lt.access / time.Second), Scope: strings.Join(scopes, " ")}
 	if family != "-" {
 		if family == "" {
@@ -235,7 +349,7 @@ func (s *Server) issue(st *realm, issuer, subject, client string, scopes []strin
 		}
 		rt := "rt_" + randomHex(24)
 		st.mu.Lock()
-		st.refresh[rt] = &refreshToken{user: subject, client: client, scopes: scopes, family: family, expires: now.Add(lt.refresh), revoked: st.deadFamilies[family]}
+		st.putRefresh(rt, &refreshToken{user: subject, client: client, scopes: scopes, family: family, expires: now.Add(lt.refresh), revoked: st.deadFamilies[family]}, now)
 		st.mu.Unlock()
 		resp.RefreshToken = rt
 	}
@@ -359,7 +473,7 @@ func (e *env) OpenSession(name string) error {
 		return fmt.Errorf("no user %q", name)
 	}
 	now := e.s.clock.Now()
-	e.st.sessions["s_"+randomHex(20)] = &session{user: name, expires: now.Add(e.st.lifetime(e.s.cfg).session)}
+	e.st.putSession("s_"+randomHex(20), &session{user: name, expires: now.Add(e.st.lifetime(e.s.cfg).session)}, now)
 	return nil
 }
 
