@@ -1,7 +1,7 @@
 # The documented entry points. CI calls `make test`.
 GO ?= go
 
-.PHONY: test vet build serve bench load fuzz readme
+.PHONY: test vet build serve bench load soak fuzz readme
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -35,6 +35,13 @@ load:
 	echo "$$out" | awk '/^BenchmarkLoadProtected/ {p=$$3} /^BenchmarkLoadBare/ {b=$$3} \
 		END { if (!p || !b) { print "load: a benchmark result is missing"; exit 1 } \
 		printf "loopback load: fake server %.0f req/s, bare net/http %.0f req/s: %.2fx the throughput of the baseline\n", 1e9/p, 1e9/b, b/p }'
+
+# Soak: a million requests of the kinds that keep state, in process; prints
+# the resident set after every tenth and the rate, and fails if it moves
+# more than 15 MB over the second half.
+SOAKN ?= 1000000
+soak:
+	AUTHCHAOS_SOAK=$(SOAKN) $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 30m ./fakeserver/ | grep -E 'soak:|FAIL|^ok'
 
 FUZZTIME ?= 20s
 fuzz:
