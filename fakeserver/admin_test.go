@@ -135,7 +135,7 @@ var _ = Describe("The admin API", func() {
 			first.Value("host").String().IsEqual(h.URL()[len("http://"):])
 			second := entries.Value(1).Object()
 			second.HasValue("scheme", "ApiKey").HasValue("status", 200).HasValue("reason", "")
-			second.Value("credential").String().HasPrefix("sha256:")
+			second.Value("credential").String().HasPrefix("hmac-sha256:")
 			second.Value("seq").Number().Gt(first.Value("seq").Number().Raw())
 		})
 

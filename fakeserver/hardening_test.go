@@ -181,7 +181,7 @@ var _ = Describe("The journal's Location", func() {
 		Expect(h.journalJSON()).NotTo(ContainSubstring(code))
 		Expect(h.Journal().Entries(0)).To(ContainElement(And(
 			HaveField("Path", "/oauth/authorize"),
-			HaveField("Location", And(HavePrefix(redirectURI+"?"), ContainSubstring("code=sha256%3A"), ContainSubstring("state=s1"))))))
+			HaveField("Location", And(HavePrefix(redirectURI+"?"), ContainSubstring("code=hmac-sha256%3A"), ContainSubstring("state=s1"))))))
 	})
 })
 

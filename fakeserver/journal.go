@@ -47,7 +47,7 @@ func (r *recorder) Flush() {
 // journalLocation is a Location header as the journal records it. An
 // authorization code in it is a credential (RFC 6749 §10.5), so it is
 // fingerprinted like every other one.
-func journalLocation(loc string) string {
+func (s *Server) journalLocation(loc string) string {
 	u, err := url.Parse(loc)
 	if err != nil || u.RawQuery == "" {
 		return loc
@@ -56,7 +56,7 @@ func journalLocation(loc string) string {
 	secret := false
 	for _, k := range []string{"code", "access_token", "id_token", "refresh_token"} {
 		if v := q.Get(k); v != "" {
-			q.Set(k, authn.Fingerprint(v))
+			q.Set(k, s.fp.Of(v))
 			secret = true
 		}
 	}
@@ -128,7 +128,7 @@ func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
 		x.parse(r)
 		note.Scheme = safeScheme(x.cred.Scheme)
 		if x.credErr == nil {
-			note.Credential = x.cred.Fingerprint()
+			note.Credential = s.fp.Credential(x.cred)
 		} else if note.Scheme == "" {
 			note.Scheme = authn.None
 		}
@@ -153,7 +153,7 @@ func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
 			Scope:      note.Scope,
 			Origin:     note.Origin,
 			RetryAfter: w.Header().Get("Retry-After"),
-			Location:   journalLocation(w.Header().Get("Location")),
+			Location:   s.journalLocation(w.Header().Get("Location")),
 		})
 		s.metrics.observe(e)
 		s.stream.publish(e)

@@ -56,7 +56,7 @@ var _ = Describe("The journal", func() {
 		}
 
 		journal := h.journalJSON()
-		Expect(journal).To(ContainSubstring(`"credential": "sha256:`))
+		Expect(journal).To(ContainSubstring(`"credential": "hmac-sha256:`))
 		for _, secret := range secrets {
 			Expect(journal).NotTo(ContainSubstring(secret), "the journal holds a secret")
 			for i, a := range answers {

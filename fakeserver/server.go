@@ -28,6 +28,7 @@ import (
 	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/internal/authn"
 	"github.com/authchaos/authchaos/scenarios"
 )
 
@@ -44,7 +45,8 @@ type Server struct {
 	otherURL   string   // where OtherOrigin is served, when someone else listens
 	adminHosts []string // more host names the admin API answers at
 	limits     Limits
-	stream     stream // the live view's subscribers
+	fp         authn.Fingerprinter // keyed per server: journal fingerprints resist dictionaries
+	stream     stream              // the live view's subscribers
 	// heard is the origin requests came to while the server runs inside
 	// someone else's listener (httptest): the issuer for tokens minted
 	// without a request.
@@ -116,6 +118,7 @@ func New(opts ...Option) (*Server, error) {
 		s.clock = clock.New()
 	}
 	s.limits = s.limits.withDefaults()
+	s.fp = authn.NewFingerprinter()
 	s.journal = journal.New(s.cfg.JournalCap)
 	s.metrics = newMetrics()
 	if s.logger != nil {
@@ -388,6 +391,11 @@ func (s *Server) MintToken(user string, scopes ...string) (access, refresh strin
 func (s *Server) OTP(user string) string {
 	return totp(user, s.clock.Now(), s.cur.Load().lifetime(s.cfg).otp)
 }
+
+// Fingerprint is how this server's journal names secret: tests compare it
+// with entries' Credential. The key is the server's own, so another
+// server (or a dictionary) gets other fingerprints.
+func (s *Server) Fingerprint(secret string) string { return s.fp.Of(secret) }
 
 // ownIssuer is the issuer for tokens minted without a request: the fixed
 // one, else the server's own URL, else the origin requests came to.

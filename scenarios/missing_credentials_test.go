@@ -7,7 +7,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver/journal"
-	"github.com/authchaos/authchaos/internal/authn"
 )
 
 var _ = Describe("missing-credentials", func() {
@@ -24,7 +23,7 @@ var _ = Describe("missing-credentials", func() {
 		obj.Value("hint").String().Contains("Bearer, Basic, ApiKey, Cookie")
 		// The journal keeps what the client sent; the app saw nothing.
 		Expect(h.last()).To(And(journalEntry("/api/me", 401, journal.MissingCredentials),
-			HaveField("Scheme", "Cookie"), HaveField("Credential", authn.Fingerprint(session))))
+			HaveField("Scheme", "Cookie"), HaveField("Credential", h.Fingerprint(session))))
 
 		// The edge fires once: the next call with the same cookie works.
 		h.withCookie("/api/me", session).Status(http.StatusOK).JSON().Object().HasValue("user", username)

@@ -49,7 +49,7 @@ var _ = Describe("redirect-strips-auth", func() {
 		leak := h.last()
 		Expect(leak).To(And(journalEntry("/mirror/items", 200, journal.CredentialLeaked), HaveField("Origin", journal.OtherOrigin),
 			HaveField("Scheme", "Bearer"), HaveField("Host", HavePrefix("localhost:"))))
-		Expect(leak.Credential).To(HavePrefix("sha256:"))
+		Expect(leak.Credential).To(HavePrefix("hmac-sha256:"))
 		Expect(leak.Credential).NotTo(ContainSubstring(token))
 	})
 

@@ -7,7 +7,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver/journal"
-	"github.com/authchaos/authchaos/internal/authn"
 )
 
 var _ = Describe("revoked-key", func() {
@@ -22,7 +21,7 @@ var _ = Describe("revoked-key", func() {
 		obj.Value("hint").String().Contains("never comes back")
 		resp.Body().NotContains(apiKey)
 		Expect(h.last()).To(And(journalEntry("/api/items", 401, journal.APIKeyRevoked),
-			HaveField("Scheme", "ApiKey"), HaveField("Credential", authn.Fingerprint(apiKey))))
+			HaveField("Scheme", "ApiKey"), HaveField("Credential", h.Fingerprint(apiKey))))
 
 		// For good: it does not come back, whatever the route.
 		h.withKey("/api/me", apiKey).Status(http.StatusUnauthorized).JSON().Object().HasValue("reason", "api_key_revoked")

@@ -11,7 +11,6 @@ import (
 	"github.com/authchaos/authchaos/fakeserver/clock"
 	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/fakeserver/journal"
-	"github.com/authchaos/authchaos/internal/authn"
 )
 
 var _ = Describe("stale-cached-credentials", func() {
@@ -29,7 +28,7 @@ var _ = Describe("stale-cached-credentials", func() {
 		es := h.Journal().Entries(0)
 		Expect(es).To(HaveLen(1))
 		Expect(es[0]).To(And(journalEntry("/api/items", 401, journal.TokenRevoked),
-			HaveField("Scheme", "Bearer"), HaveField("Credential", authn.Fingerprint(fx["access_token"]))))
+			HaveField("Scheme", "Bearer"), HaveField("Credential", h.Fingerprint(fx["access_token"]))))
 	})
 
 	It("keeps the stored refresh token good, so one refresh recovers", func() {

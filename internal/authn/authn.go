@@ -7,6 +7,8 @@
 package authn
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -36,25 +38,38 @@ type Credential struct {
 	Secret string
 }
 
-// Fingerprint identifies the credential without revealing it.
-func (c Credential) Fingerprint() string {
-	if c.Scheme == None {
-		return ""
-	}
-	if c.Scheme == Basic {
-		return Fingerprint(c.User + ":" + c.Secret)
-	}
-	return Fingerprint(c.Secret)
+// Fingerprinter names secrets one-way under a key of its own: enough to
+// tell two credentials apart in one server's journal, and useless against
+// a dictionary, since without the key a guessed password's fingerprint
+// cannot be computed (a plain hash of "alice:wonderland" could be).
+type Fingerprinter struct{ key []byte }
+
+// NewFingerprinter returns a Fingerprinter with a fresh random key.
+func NewFingerprinter() Fingerprinter {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key) // crypto/rand does not fail on supported platforms
+	return Fingerprinter{key: key}
 }
 
-// Fingerprint returns a short, stable, one-way name for a secret: enough to
-// tell two credentials apart in a journal, useless to an attacker.
-func Fingerprint(secret string) string {
+// Of returns the fingerprint of a secret, "" for none.
+func (f Fingerprinter) Of(secret string) string {
 	if secret == "" {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(secret))
-	return "sha256:" + hex.EncodeToString(sum[:6])
+	mac := hmac.New(sha256.New, f.key)
+	mac.Write([]byte(secret))
+	return "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil)[:6])
+}
+
+// Credential identifies a presented credential without revealing it.
+func (f Fingerprinter) Credential(c Credential) string {
+	switch c.Scheme {
+	case None:
+		return ""
+	case Basic:
+		return f.Of(c.User + ":" + c.Secret)
+	}
+	return f.Of(c.Secret)
 }
 
 // MalformedError says why a credential could not be read.

@@ -1,6 +1,8 @@
 package authn
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http/httptest"
 	"strings"
@@ -79,14 +81,27 @@ func TestFromRequest(t *testing.T) {
 }
 
 func TestFingerprintHidesSecret(t *testing.T) {
-	fp := Fingerprint("wonderland")
-	if !strings.HasPrefix(fp, "sha256:") || strings.Contains(fp, "wonderland") || len(fp) != len("sha256:")+12 {
+	f := NewFingerprinter()
+	fp := f.Of("wonderland")
+	if !strings.HasPrefix(fp, "hmac-sha256:") || strings.Contains(fp, "wonderland") || len(fp) != len("hmac-sha256:")+12 {
 		t.Fatalf("fingerprint %q", fp)
 	}
-	if Fingerprint("a") == Fingerprint("b") {
+	if f.Of("a") == f.Of("b") {
 		t.Fatal("different secrets share a fingerprint")
 	}
-	if (Credential{Scheme: None}).Fingerprint() != "" {
+	if f.Of("wonderland") != fp {
+		t.Fatal("one key, one secret: the fingerprint must be stable")
+	}
+	if f.Credential(Credential{Scheme: None}) != "" {
 		t.Fatal("none has a fingerprint")
+	}
+	// Keyed: another server's fingerprint of the same secret differs, so
+	// a dictionary of hashed passwords recovers nothing.
+	if NewFingerprinter().Of("wonderland") == fp {
+		t.Fatal("two keys gave the same fingerprint")
+	}
+	sum := sha256.Sum256([]byte("wonderland"))
+	if strings.Contains(fp, hex.EncodeToString(sum[:6])) {
+		t.Fatal("the fingerprint is the unkeyed hash")
 	}
 }
