@@ -1,6 +1,8 @@
 package fakeserver_test
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -205,5 +207,90 @@ var _ = Describe("The admin API under DNS rebinding", func() {
 	It("answers at the names it is told it serves", func() {
 		h := serveWith(fakeserver.WithAdminHosts("authchaos.internal"))
 		h.e.GET("/__admin/scenario").WithHost("authchaos.internal:8401").Expect().Status(http.StatusOK)
+	})
+})
+
+var _ = Describe("The review's low findings", func() {
+	var h *harness
+	BeforeEach(func() { h = serve() })
+
+	authorize := func(extra ...string) *httpexpect.Request {
+		req := h.e.GET("/oauth/authorize").WithQuery("response_type", "code").WithQuery("client_id", clientID).
+			WithQuery("redirect_uri", redirectURI).WithQuery("state", "s1")
+		for i := 0; i+1 < len(extra); i += 2 {
+			req = req.WithQuery(extra[i], extra[i+1])
+		}
+		return req
+	}
+	codeOf := func(r *httpexpect.Response) string {
+		u, err := url.Parse(r.Header("Location").Raw())
+		Expect(err).NotTo(HaveOccurred())
+		return u.Query().Get("code")
+	}
+
+	It("marks JSON answers nosniff and keeps the live view out of frames", func() {
+		h.e.GET("/jwks").Expect().Header("X-Content-Type-Options").IsEqual("nosniff")
+		ui := h.e.GET("/__admin/ui").Expect().Status(http.StatusOK)
+		ui.Header("Content-Security-Policy").Contains("frame-ancestors 'none'")
+		ui.Header("X-Frame-Options").IsEqual("DENY")
+	})
+
+	It("answers a wrong method on a known endpoint with 405 and Allow, not 404", func() {
+		r := h.e.GET("/oauth/token").Expect().Status(http.StatusMethodNotAllowed)
+		r.Header("Allow").IsEqual("POST")
+		r.JSON().Object().HasValue("reason", "method_not_allowed")
+		h.e.PUT("/oauth/authorize").Expect().Status(http.StatusMethodNotAllowed).Header("Allow").IsEqual("GET")
+	})
+
+	It("refuses a parameter sent twice (RFC 6749 §3.1, §3.2), before any redirect", func() {
+		h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).
+			WithFormField("grant_type", "client_credentials").WithFormField("grant_type", "password").
+			Expect().Status(http.StatusBadRequest).JSON().Object().HasValue("reason", "duplicate_parameter").
+			Value("error_description").String().Contains("grant_type")
+		authorize("redirect_uri", "http://evil.example/cb").Expect().Status(http.StatusBadRequest).
+			JSON().Object().HasValue("reason", "duplicate_parameter")
+	})
+
+	It("checks PKCE's formats (RFC 7636 §4.1, §4.2)", func() {
+		r := authorize("code_challenge", "short", "code_challenge_method", "S256").Expect().Status(http.StatusFound)
+		Expect(r.Header("Location").Raw()).To(ContainSubstring("error=invalid_request"))
+		es := h.Journal().Entries(0)
+		Expect(es[len(es)-1]).To(HaveField("Reason", journal.PKCEFormat))
+
+		verifier := strings.Repeat("v", 43)
+		sum := sha256.Sum256([]byte(verifier))
+		challenge := base64.RawURLEncoding.EncodeToString(sum[:])
+		code := codeOf(authorize("code_challenge", challenge, "code_challenge_method", "S256").Expect().Status(http.StatusFound))
+		h.token(map[string]string{"grant_type": "authorization_code", "code": code, "redirect_uri": redirectURI, "code_verifier": "tooshort"}).
+			Status(http.StatusBadRequest).JSON().Object().HasValue("reason", "pkce_format")
+	})
+
+	It("revokes what a code was exchanged for when the code comes back (RFC 6749 §4.1.2)", func() {
+		code := codeOf(authorize("scope", "read").Expect().Status(http.StatusFound))
+		grant := map[string]string{"grant_type": "authorization_code", "code": code, "redirect_uri": redirectURI}
+		obj := h.token(grant).Status(http.StatusOK).JSON().Object()
+		access, refresh := obj.Value("access_token").String().Raw(), obj.Value("refresh_token").String().Raw()
+		h.bearer("GET", "/api/me", access).Status(http.StatusOK)
+
+		h.token(grant).Status(http.StatusBadRequest).JSON().Object().HasValue("reason", "code_reused")
+		challengeOf(h.bearer("GET", "/api/me", access), "Bearer", "token_revoked")
+		h.token(map[string]string{"grant_type": "refresh_token", "refresh_token": refresh}).
+			Status(http.StatusBadRequest).JSON().Object().HasValue("reason", "refresh_token_revoked")
+	})
+
+	It("does not echo an unknown client id, which may be a secret pasted into the wrong field", func() {
+		const pasted = "s3cr3t-pasted-as-the-client-id-0123456789"
+		r := h.e.POST("/oauth/token").WithBasicAuth(pasted, "x").WithFormField("grant_type", "client_credentials").
+			Expect().Status(http.StatusUnauthorized)
+		r.Body().NotContains(pasted).Contains(`\"s3cr…\" (41 characters)`)
+		Expect(h.journalJSON()).NotTo(ContainSubstring(pasted))
+	})
+
+	It("refuses a login with a field twice, which parsers disagree on", func() {
+		h.e.POST("/login").WithText(`{"username": "mallory", "password": "x", "username": "alice"}`).
+			WithHeader("Content-Type", "application/json").Expect().Status(http.StatusBadRequest).
+			JSON().Object().HasValue("reason", "bad_login_request").Value("hint").String().Contains(`"username" appears more than once`)
+		h.e.POST("/login").WithFormField("username", "alice").WithFormField("username", "bob").WithFormField("password", "x").
+			Expect().Status(http.StatusBadRequest)
 	})
 })

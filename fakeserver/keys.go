@@ -165,7 +165,12 @@ func (k *keyring) signature(raw string) (checkedToken, error) {
 	}
 	t.kid = kid
 	if err := tok.Claims(pub, &t.claims, &t.extra); err != nil {
-		return t, &tokenError{journal.BadSignature, "token signature does not verify with key " + kid}
+		if errors.Is(err, jose.ErrCryptoFailure) {
+			return t, &tokenError{journal.BadSignature, "token signature does not verify with key " + kid}
+		}
+		// Signed by our key, so this is not a forgery: the claims do not
+		// decode (a claim of the wrong type).
+		return t, &tokenError{journal.MalformedToken, "token claims do not decode: " + err.Error()}
 	}
 	k.cmu.Lock()
 	if k.checked == nil || len(k.checked) >= maxChecked {

@@ -27,6 +27,8 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
+
+	issued issued // what was minted, for the server's own book-keeping
 }
 
 // oauthError is RFC 6749 §5.2, plus our reason and hint.
@@ -67,6 +69,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.BadForm, description: "form body does not parse: " + err.Error()})
+		return
+	}
+	if k, dup := duplicated(r.PostForm); dup {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.DuplicateParameter,
+			description: fmt.Sprintf("parameter %s is sent more than once; RFC 6749 §3.2 allows each once", k)})
 		return
 	}
 	grant := r.PostForm.Get("grant_type")
@@ -141,6 +148,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 		note.Subject = code.user
 		resp, err = s.issue(st, issuer, code.user, c.ID, code.scopes, "", true)
+		if err == nil {
+			st.mu.Lock()
+			code.grant = resp.issued
+			if code.replayed { // replayed while these were being signed
+				s.revokeGrant(st, code.grant)
+			}
+			st.mu.Unlock()
+		}
 	case "":
 		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.MissingGrantType, description: "grant_type is required (valid: client_credentials, password, refresh_token, authorization_code)"})
 		return
@@ -172,10 +187,16 @@ func (s *Server) authenticateClient(r *http.Request) (config.Client, *oauthError
 	if oerr != nil {
 		return config.Client{}, oerr
 	}
-	fault.NoteOf(r).Subject = id
 	c, ok := s.client(id)
+	if ok {
+		fault.NoteOf(r).Subject = id
+	} else {
+		// An unknown client id may be a secret pasted into the wrong
+		// field: it is named by fingerprint only, here and in the journal.
+		fault.NoteOf(r).Subject = s.fp.Of(id)
+	}
 	if !ok || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
-		desc := fmt.Sprintf("client %q is not registered here", id)
+		desc := fmt.Sprintf("client %s is not registered here", redactID(id))
 		if ok {
 			desc = fmt.Sprintf("client secret for %q is wrong", id)
 		}
@@ -293,10 +314,17 @@ func (s *Server) useCodeLocked(st *realm, raw, clientID, redirectURI, verifier s
 		return &oauthError{status: 400, code: "invalid_grant", reason: reason, description: desc}
 	}
 	code, ok := st.codes[raw]
-	if !ok {
-		return nil, bad(journal.CodeUnknown, "authorization code is unknown or already used")
+	switch {
+	case !ok:
+		return nil, bad(journal.CodeUnknown, "authorization code is unknown")
+	case code.used:
+		// A second use means someone else holds the code: what it was
+		// exchanged for is revoked (RFC 6749 §4.1.2).
+		code.replayed = true
+		s.revokeGrant(st, code.grant)
+		return nil, bad(journal.CodeReused, "authorization code was already used; the tokens it was exchanged for are revoked")
 	}
-	delete(st.codes, raw) // one use only, RFC 6749 §4.1.2
+	code.used = true // even if the checks below refuse it
 	switch {
 	case code.client != clientID:
 		return nil, bad(journal.CodeClientMismatch, "authorization code was issued to another client")
@@ -304,6 +332,10 @@ func (s *Server) useCodeLocked(st *realm, raw, clientID, redirectURI, verifier s
 		return nil, bad(journal.RedirectURIMismatch, fmt.Sprintf("redirect_uri %q differs from the one in the authorization request", redirectURI))
 	case !s.clock.Now().Before(code.expires):
 		return nil, bad(journal.CodeExpired, "authorization code expired")
+	case code.challenge != "" && (len(verifier) < 43 || len(verifier) > 128 || !pkceChars(verifier)):
+		// RFC 7636 §4.1: 43 to 128 unreserved characters.
+		return nil, &oauthError{status: 400, code: "invalid_request", reason: journal.PKCEFormat,
+			description: fmt.Sprintf("code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1), got %d", len(verifier))}
 	case code.challenge != "" && pkceS256(verifier) != code.challenge:
 		return nil, bad(journal.PKCEMismatch, "code_verifier does not match code_challenge (S256)")
 	case code.challenge == "" && verifier != "":
@@ -312,6 +344,48 @@ func (s *Server) useCodeLocked(st *realm, raw, clientID, redirectURI, verifier s
 		return nil, bad(journal.PKCEDowngrade, "code_verifier sent, but the authorization request had no code_challenge")
 	}
 	return code, nil
+}
+
+// revokeGrant revokes what one grant minted. Callers hold st.mu.
+func (s *Server) revokeGrant(st *realm, g issued) {
+	if g.jti != "" {
+		s.tokens.revoke(g.jti, g.exp, s.clock.Now())
+	}
+	if g.family != "" {
+		st.killFamily(g.family)
+	}
+}
+
+// redactID names an unknown client id by its start and length only: a
+// client id is public (RFC 6749 §2.2), but an unknown one may be a secret
+// pasted into the wrong field, and an error must not echo that.
+func redactID(id string) string {
+	r := []rune(id)
+	if len(r) <= 4 {
+		return fmt.Sprintf("%q", id)
+	}
+	return fmt.Sprintf("%q (%d characters)", string(r[:4])+"…", len(r))
+}
+
+// pkceChars reports whether v has only RFC 3986 unreserved characters,
+// the PKCE alphabet (base64url is a subset).
+func pkceChars(v string) bool {
+	for _, c := range []byte(v) {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// duplicated returns a parameter sent more than once.
+func duplicated(v url.Values) (string, bool) {
+	for k, vs := range v {
+		if len(vs) > 1 {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 func pkceS256(verifier string) string {
@@ -325,10 +399,16 @@ func pkceS256(verifier string) string {
 // click "allow".
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if k, dup := duplicated(q); dup {
+		// Before any redirect: which redirect_uri would be the one?
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.DuplicateParameter,
+			description: fmt.Sprintf("parameter %s is sent more than once; RFC 6749 §3.1 allows each once; not redirecting", k)})
+		return
+	}
 	c, ok := s.client(q.Get("client_id"))
 	if !ok {
 		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.InvalidClient,
-			description: fmt.Sprintf("client_id %q is not registered; not redirecting", q.Get("client_id"))})
+			description: fmt.Sprintf("client_id %s is not registered; not redirecting", redactID(q.Get("client_id")))})
 		return
 	}
 	redirect := q.Get("redirect_uri")
@@ -358,6 +438,11 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if q.Get("code_challenge") != "" && q.Get("code_challenge_method") != "S256" {
 		back(journal.PKCEMethod, url.Values{"error": {"invalid_request"}, "error_description": {"code_challenge_method must be S256"}})
+		return
+	}
+	if ch := q.Get("code_challenge"); ch != "" && (len(ch) != 43 || !pkceChars(ch)) {
+		// RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is 43 characters.
+		back(journal.PKCEFormat, url.Values{"error": {"invalid_request"}, "error_description": {"code_challenge must be 43 base64url characters (RFC 7636 §4.2)"}})
 		return
 	}
 	st := s.realmOf(r)

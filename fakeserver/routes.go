@@ -22,6 +22,18 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("POST /login", s.handleLogin)
 	app.HandleFunc("POST /logout", s.handleLogout)
 	app.HandleFunc("/api/", s.handleAPI)
+	// A known endpoint asked with the wrong method is 405 with Allow, not
+	// the catch-all's 404 (RFC 9110 §15.5.6).
+	for path, allow := range map[string]string{
+		"/oauth/token": "POST", "/oauth/authorize": "GET", "/oauth/revoke": "POST",
+		"/.well-known/openid-configuration": "GET", "/jwks": "GET", "/login": "POST", "/logout": "POST",
+	} {
+		app.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			a := fault.Refuse(http.StatusMethodNotAllowed, journal.MethodNotAllowed, r.Method+" is not allowed on "+path+"; allowed: "+allow)
+			a.Header = http.Header{"Allow": {allow}}
+			a.Write(w, r)
+		})
+	}
 	app.HandleFunc("GET /{$}", s.handleIndex)
 	app.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fault.Refuse(http.StatusNotFound, journal.NotFound, "see GET / for the endpoints").Write(w, r)

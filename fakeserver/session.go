@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,7 +74,11 @@ func decodeLogin(w http.ResponseWriter, r *http.Request) (loginRequest, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/json":
-		dec := json.NewDecoder(r.Body)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return req, describeJSONError(err, "username, password, otp")
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
 			return req, describeJSONError(err, "username, password, otp")
@@ -81,9 +86,17 @@ func decodeLogin(w http.ResponseWriter, r *http.Request) (loginRequest, error) {
 		if trailingData(dec) {
 			return req, errors.New("body has data after the JSON object")
 		}
+		if k, dup := duplicateKey(body); dup {
+			// encoding/json keeps the last; another parser on the path may
+			// keep the first, and then two parties disagree on who logs in.
+			return req, fmt.Errorf("field %q appears more than once", k)
+		}
 	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
 			return req, fmt.Errorf("form body does not parse: %w", err)
+		}
+		if k, dup := duplicated(r.PostForm); dup {
+			return req, fmt.Errorf("field %q appears more than once", k)
 		}
 		req = loginRequest{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password"), OTP: r.PostForm.Get("otp")}
 	default:
@@ -93,6 +106,32 @@ func decodeLogin(w http.ResponseWriter, r *http.Request) (loginRequest, error) {
 		return req, errors.New("username is required")
 	}
 	return req, nil
+}
+
+// duplicateKey finds a key repeated in the top-level JSON object body
+// (already known to decode).
+func duplicateKey(body []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return k, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // trailingData reports whether anything but white space follows the

@@ -241,6 +241,17 @@ type authCode struct {
 	scopes                    []string
 	challenge                 string
 	expires                   time.Time
+	// A code is used once (RFC 6749 §4.1.2); grant is what it was
+	// exchanged for, kept so that a replay revokes it.
+	used, replayed bool
+	grant          issued
+}
+
+// issued names what one grant minted, for revoking it later.
+type issued struct {
+	jti    string
+	exp    time.Time
+	family string // the refresh token's; "" for none
 }
 
 // trigger is an action due after some more successful protected calls.
@@ -342,11 +353,13 @@ func (s *Server) issue(st *realm, issuer, subject, client string, scopes []strin
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	resp := tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(lt.access / time.Second), Scope: strings.Join(scopes, " ")}
+	resp := tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(lt.access / time.Second), Scope: strings.Join(scopes, " "),
+		issued: issued{jti: jti, exp: now.Add(lt.access)}}
 	if family != "-" {
 		if family == "" {
 			family = randomHex(6)
 		}
+		resp.issued.family = family
 		rt := "rt_" + randomHex(24)
 		st.mu.Lock()
 		st.putRefresh(rt, &refreshToken{user: subject, client: client, scopes: scopes, family: family, expires: now.Add(lt.refresh), revoked: st.deadFamilies[family]}, now)

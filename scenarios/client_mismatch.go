@@ -15,7 +15,7 @@ func init() {
 		Recovery: FailFast,
 		Summary:  "hands the client `client_id`/`client_secret` fixtures from another environment (`kind`); the token endpoint answers 401 `invalid_client` with `WWW-Authenticate: Basic`",
 		Explain: Explain{
-			Symptom:   "The client never gets a token: the token endpoint answers 401 `{\"error\":\"invalid_client\",\"error_description\":\"client \\\"authchaos-staging\\\" is not registered here\"}` with `WWW-Authenticate: Basic realm=\"authchaos\", error=\"invalid_client\"`. No API call is ever made.",
+			Symptom:   "The client never gets a token: the token endpoint answers 401 `{\"error\":\"invalid_client\",\"error_description\":\"client \\\"auth…\\\" (17 characters) is not registered here\"}` with `WWW-Authenticate: Basic realm=\"authchaos\", error=\"invalid_client\"`. No API call is ever made.",
 			Cause:     "The client id and secret belong to another environment (staging credentials deployed to production, a .env file copied between projects), or the secret was rotated in the identity provider and the old one is still configured. Client registrations are per environment; nothing carries over.",
 			UserFix:   "Fail fast with an error that names invalid_client and the client id in use. Retrying, or falling back to other grants, cannot help: the configuration is wrong. Check which environment the id and secret came from.",
 			OwnerFix:  "Answer invalid_client per RFC 6749 §5.2 (401 with a Basic challenge, which §5.2 requires when the client used Basic) with a description that says whether the id is unknown or the secret is wrong, prefix client ids with their environment, and alert on bursts of invalid_client.",
