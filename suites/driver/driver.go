@@ -23,6 +23,14 @@
 // hangs, stops reading, writes something that is not an answer, or answers
 // an id nobody asked for, fails the request with an *Error that says exactly
 // which of these happened, within Options.Timeout, and never hangs the run.
+//
+// Nothing a driver starts outlives it. The driver runs in a process group of
+// its own and with AUTHCHAOS_DRIVER_ID in its environment; when it exits, or
+// is closed or killed, the harness kills the group and, on Linux, every
+// process that carries its AUTHCHAOS_DRIVER_ID, which reaches helpers that
+// left the group with setsid. Once the driver itself has exited, the harness
+// reads what it left in its pipes and stops waiting for more, even if such a
+// helper still holds them open.
 package driver
 
 import (
@@ -39,6 +47,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -60,10 +69,18 @@ const (
 	// exitGrace is how long a process that closed its stdout gets to exit
 	// before we call it "closed its stdout" rather than report its status.
 	exitGrace = 2 * time.Second
-	// drainGrace bounds the wait for the last stderr bytes once the process
-	// group is gone; only a grandchild that escaped the group can hold it.
+	// drainGrace bounds the wait for the last stdout and stderr bytes once
+	// the driver has exited and its descendants are killed; only one that
+	// escaped both the group and the sweep can hold the pipes longer.
 	drainGrace = 500 * time.Millisecond
+
+	// tagVar names the environment variable that marks a driver's
+	// descendants, so they can be found after they leave its process group.
+	tagVar = "AUTHCHAOS_DRIVER_ID"
 )
+
+// tags numbers the drivers this process starts, for their tagVar values.
+var tags atomic.Int64
 
 // Options say how to run a driver.
 type Options struct {
@@ -89,6 +106,7 @@ func Factory(opts Options) adapter.Factory {
 // Request may be called concurrently.
 type Process struct {
 	cmd     *exec.Cmd
+	tag     string // the driver's tagVar value
 	timeout time.Duration
 
 	stdin  *os.File
@@ -216,11 +234,12 @@ func Start(ctx context.Context, opts Options, target adapter.Target) (*Process, 
 		return nil, &Error{Op: "start", Kind: ErrStart, Msg: fmt.Sprintf("could not make pipes for %q: %v", opts.Command, err), Err: err}
 	}
 
+	tag := fmt.Sprintf("%d.%d.%d", os.Getpid(), tags.Add(1), time.Now().UnixNano())
 	cmd := exec.Command("sh", "-c", opts.Command)
 	cmd.Dir = opts.Dir
-	if len(opts.Env) > 0 {
-		cmd.Env = append(os.Environ(), opts.Env...)
-	}
+	// Last, so neither the harness's environment nor Options.Env can
+	// mislabel the driver (exec keeps the last value of a repeated name).
+	cmd.Env = append(append(os.Environ(), opts.Env...), tagVar+"="+tag)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	setProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
@@ -233,6 +252,7 @@ func Start(ctx context.Context, opts Options, target adapter.Target) (*Process, 
 
 	p := &Process{
 		cmd:        cmd,
+		tag:        tag,
 		timeout:    timeout,
 		stdin:      inW,
 		stdout:     outR,
@@ -331,7 +351,7 @@ func (p *Process) shutdown() *Error {
 	// one that answered close but is still reading.
 	_ = p.stdin.Close()
 	if !waitFor(p.exited, time.Until(deadline)) {
-		killGroup(p.cmd)
+		p.kill()
 		waitFor(p.exited, exitGrace)
 		if result == nil {
 			result = &Error{Op: "close", Call: "close", Kind: ErrTimeout, Stderr: p.stderr.tail(stderrInError),
@@ -350,7 +370,7 @@ func (p *Process) shutdown() *Error {
 func (p *Process) abort() {
 	_ = p.stdin.Close()
 	if !waitFor(p.exited, 0) {
-		killGroup(p.cmd)
+		p.kill()
 		waitFor(p.exited, exitGrace)
 	}
 	p.release()
@@ -545,19 +565,34 @@ func (p *Process) die(d *death) {
 // fail is die for a driver that is alive but broken.
 func (p *Process) fail(d *death) {
 	p.die(d)
+	p.kill()
+}
+
+// kill ends the driver and everything it started: its process group, and
+// the descendants that left the group but still carry its tag.
+func (p *Process) kill() {
 	killGroup(p.cmd)
+	killTagged(p.tag)
 }
 
 func (p *Process) wait() {
 	_ = p.cmd.Wait() // the status is read from cmd.ProcessState
-	// sh may have left children in its group (a driver started with `&`,
-	// a helper server). They must not outlive the scenario.
-	killGroup(p.cmd)
+	// sh may have left children behind (a driver started with `&`, a
+	// helper server, one that called setsid). They must not outlive the
+	// scenario.
+	p.kill()
+	// Whatever the driver wrote before it exited is in the pipes; read
+	// that, and stop waiting for more even if something the sweep could
+	// not reach still holds them open.
+	stop := time.Now().Add(drainGrace)
+	_ = p.stdout.SetReadDeadline(stop)
+	_ = p.errOut.SetReadDeadline(stop)
 	close(p.exited)
 }
 
 func (p *Process) copyStderr() {
 	defer close(p.stderrDone)
+	// Ends at EOF, or at the deadline wait sets once the driver exited.
 	_, _ = io.Copy(p.stderr, p.errOut)
 }
 
@@ -581,6 +616,10 @@ func (p *Process) readStdout() {
 			}})
 		case errors.Is(err, os.ErrClosed):
 			// Close released the pipe; release reports to the callers.
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// The driver has exited and something it left behind holds
+			// the pipe: that is the driver's EOF.
+			p.reportExit()
 		default:
 			p.fail(&death{kind: ErrExited, err: err, msg: func(desc string) string {
 				return fmt.Sprintf("could not read the driver's stdout before it answered %s: %v", desc, err)
@@ -589,8 +628,13 @@ func (p *Process) readStdout() {
 		return
 	}
 
-	// EOF. Normally the process has exited; report its status, and only
-	// once its last stderr lines are in, since they usually say why.
+	p.reportExit()
+}
+
+// reportExit fails every waiting request once stdout has ended. Normally
+// the process has exited; report its status, and only once its last stderr
+// lines are in, since they usually say why.
+func (p *Process) reportExit() {
 	exited := waitFor(p.exited, min(p.timeout, exitGrace))
 	waitFor(p.stderrDone, drainGrace)
 	if !exited {

@@ -1,0 +1,61 @@
+package driver
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// sweepRounds bounds the kill-and-look-again loop: a process may fork
+// between the scan that finds it and the signal that kills it, and the
+// next round finds the child.
+const sweepRounds = 8
+
+// killTagged kills every process whose environment carries tag: the
+// driver's descendants, including those that left its process group and
+// session with setsid, which no group signal reaches. A descendant that
+// replaced its whole environment (env -i) is out of reach; none of the
+// drivers we know do that.
+func killTagged(tag string) {
+	needle := []byte(tagVar + "=" + tag + "\x00")
+	self := os.Getpid()
+	for range sweepRounds {
+		pids := tagged(needle, self)
+		if len(pids) == 0 {
+			return
+		}
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// tagged lists the live processes whose environment holds needle. Reading
+// another user's environ fails, and a zombie's is empty: both are skipped,
+// as neither can be ours to kill.
+func tagged(needle []byte, self int) []int {
+	dir, err := os.Open("/proc")
+	if err != nil {
+		return nil
+	}
+	defer dir.Close()
+	names, _ := dir.Readdirnames(-1)
+	var pids []int
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + name + "/environ")
+		if err != nil || len(env) == 0 {
+			continue
+		}
+		// Variables are NUL-terminated; a leading NUL makes the first
+		// one match like the others.
+		if bytes.Contains(append([]byte{0}, env...), append([]byte{0}, needle...)) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
