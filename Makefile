@@ -43,15 +43,20 @@ SOAKN ?= 1000000
 soak:
 	AUTHCHAOS_SOAK=$(SOAKN) $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 30m ./fakeserver/ | grep -E 'soak:|FAIL|^ok'
 
+# Each target fuzzes for FUZZTIME. Minimising a new interesting input is
+# bounded too (Go's default is 60s per input, which ate FuzzParse's budget).
 FUZZTIME ?= 20s
+FUZZMINIMIZETIME ?= 5s
+FUZZ = $(GO) test -run='^$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME)
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzParseAuthorization -fuzztime=$(FUZZTIME) ./internal/authn/
-	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./fakeserver/config/
-	$(GO) test -run='^$$' -fuzz='^FuzzVerifyToken$$' -fuzztime=$(FUZZTIME) ./fakeserver/
-	$(GO) test -run='^$$' -fuzz='^FuzzAPIRequest$$' -fuzztime=$(FUZZTIME) ./fakeserver/
-	$(GO) test -run='^$$' -fuzz='^FuzzLoginBody$$' -fuzztime=$(FUZZTIME) ./fakeserver/
-	$(GO) test -run='^$$' -fuzz='^FuzzDispatch$$' -fuzztime=$(FUZZTIME) ./suites/driver/
-	$(GO) test -run='^$$' -fuzz='^FuzzParseChallenges$$' -fuzztime=$(FUZZTIME) ./clients/resilient/
+	$(FUZZ) -fuzz='^FuzzParseAuthorization$$' ./internal/authn/
+	$(FUZZ) -fuzz='^FuzzParse$$' ./fakeserver/config/
+	$(FUZZ) -fuzz='^FuzzVerifyToken$$' ./fakeserver/
+	$(FUZZ) -fuzz='^FuzzAPIRequest$$' ./fakeserver/
+	$(FUZZ) -fuzz='^FuzzLoginBody$$' ./fakeserver/
+	$(FUZZ) -fuzz='^FuzzDispatch$$' ./suites/driver/
+	$(FUZZ) -fuzz='^FuzzTailBuffer$$' ./suites/driver/
+	$(FUZZ) -fuzz='^FuzzParseChallenges$$' ./clients/resilient/
 
 readme:
 	$(GO) test ./internal/catalogdoc/ -run TestReadmeTableMatchesCatalog -update
