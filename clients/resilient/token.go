@@ -64,7 +64,9 @@ func (c *credentials) refreshToken(ctx context.Context) error {
 	c.refresh = ""
 	c.mu.Unlock()
 	if gerr := c.grant(ctx); gerr != nil {
-		return fmt.Errorf("token refresh failed: %v; then %w", err, gerr)
+		// Only the grant's error is the cause callers act on (errors.As
+		// finds the first wrapped match); the refresh's is context.
+		return fmt.Errorf("token refresh failed: %v; then %w", err, gerr) //nolint:errorlint // see above
 	}
 	return nil
 }
@@ -123,7 +125,9 @@ func (c *credentials) tokenWithOTP(ctx context.Context, form url.Values) (*token
 	}
 	otp, oerr := c.readOTP(ctx)
 	if oerr != nil {
-		return nil, fmt.Errorf("%w; %v", err, oerr)
+		// The token endpoint's refusal stays the cause; why no code could
+		// be read is context.
+		return nil, fmt.Errorf("%w; %v", err, oerr) //nolint:errorlint // see above
 	}
 	withOTP := url.Values{"otp": {otp}}
 	for k, v := range form {

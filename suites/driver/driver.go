@@ -176,7 +176,9 @@ func Start(ctx context.Context, opts Options, target adapter.Target) (*Process, 
 	}
 
 	tag := fmt.Sprintf("%d.%d.%d", os.Getpid(), tags.Add(1), time.Now().UnixNano())
-	cmd := exec.Command("sh", "-c", opts.Command)
+	// Not CommandContext: ctx bounds the start-up only, and Close ends
+	// the process (and what it started) at the end of the scenario.
+	cmd := exec.Command("sh", "-c", opts.Command) //nolint:noctx // see above
 	cmd.Dir = opts.Dir
 	// Last, so neither the harness's environment nor Options.Env can
 	// mislabel the driver (exec keeps the last value of a repeated name).

@@ -535,7 +535,7 @@ func TestTailBuffer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newTailBuffer(tc.max)
 			for _, w := range tc.writes {
-				b.Write([]byte(w))
+				_, _ = b.Write([]byte(w))
 			}
 			if got := b.tail(tc.n); got != tc.want {
 				t.Errorf("tail(%d) = %q, want %q", tc.n, got, tc.want)
