@@ -20,8 +20,8 @@
 // examples/drivers/node is a complete reference driver.
 //
 // The harness never trusts the driver: a driver that cannot start, crashes,
-// hangs, stops reading, writes something that is not an answer, or answers
-// an id nobody asked for, fails the request with an *Error that says exactly
+// hangs, stops reading, writes something that is not an answer, repeats a
+// key in an answer, or answers an id nobody asked for, fails the request with an *Error that says exactly
 // which of these happened, within Options.Timeout, and never hangs the run.
 //
 // Nothing a driver starts outlives it. The driver runs in a process group of

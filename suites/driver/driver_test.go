@@ -321,6 +321,22 @@ func TestCallFailures(t *testing.T) {
 			want:    []string{`driver answered call 2 (GET /api/items) with status 20000, which is not an HTTP status`},
 		},
 		{
+			name:    "repeats a key",
+			command: lib + `configure; IFS= read -r l; echo '{"id":2,"status":200,"body":"a","STATUS":401}'; exec sh testdata/echo.sh`,
+			call:    get("/api/items"),
+			kind:    ErrProtocol,
+			want:    []string{`driver answered call 2 (GET /api/items) with "status" twice at stdout line 2: `, `(a repeated key is ambiguous)`},
+		},
+		{
+			name:     "repeats the id",
+			command:  lib + `configure; IFS= read -r l; echo '{"id":2,"status":200,"id":3}'; cat >/dev/null`,
+			call:     get("/api/items"),
+			kind:     ErrProtocol,
+			want:     []string{`driver wrote an answer with "id" twice at stdout line 2`, `(which request it answers is ambiguous)`},
+			fatal:    true,
+			closeErr: `"id" twice`,
+		},
+		{
 			name:     "exits nonzero after close",
 			command:  lib + `configure; IFS= read -r l; answer 2 200 fine; IFS= read -r l; ok 3; exit 4`,
 			call:     get("/api/items"),

@@ -106,11 +106,22 @@ func (p *Process) dispatch(n int, raw []byte) *death {
 		return protocol(nil, `driver wrote an answer without "id" at stdout line %d: %s`, n, quoteLine(line))
 	}
 	id := *a.ID
+	// encoding/json keeps the last of a repeated key; a driver that writes
+	// one is broken, and which value it meant is a guess.
+	repeated := repeatedField(line)
+	if repeated == "id" {
+		return protocol(nil, `driver wrote an answer with "id" twice at stdout line %d: %s (which request it answers is ambiguous)`, n, quoteLine(line))
+	}
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if pr, ok := p.pending[id]; ok {
 		delete(p.pending, id)
+		if repeated != "" {
+			// The driver is in sync; only this answer is unusable.
+			pr.ch <- reply{err: p.errorf(pr, ErrProtocol, nil, "driver answered %s with %q twice at stdout line %d: %s (a repeated key is ambiguous)", pr.desc, repeated, n, quoteLine(line))}
+			return nil
+		}
 		pr.ch <- reply{ans: a}
 		return nil
 	}
@@ -119,6 +130,42 @@ func (p *Process) dispatch(n int, raw []byte) *death {
 		return nil
 	}
 	return protocol(nil, "driver answered id %d, which no request is waiting for, at stdout line %d: %s (%s)", id, n, quoteLine(line), p.waitingLocked())
+}
+
+// answerFields are the keys an answer line may carry, as answer's tags
+// spell them.
+var answerFields = []string{"id", "ok", "status", "body", "error", "unsupported"}
+
+// repeatedField names the first answer field that a valid JSON line sets
+// twice at its top level, "" if none. Keys match fields as encoding/json
+// matches them, ignoring case, so "id" and "ID" are the same key.
+func repeatedField(line []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	seen := make(map[string]bool, len(answerFields))
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		key, _ := t.(string)
+		for _, f := range answerFields {
+			if strings.EqualFold(key, f) {
+				if seen[f] {
+					return f
+				}
+				seen[f] = true
+				break
+			}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // checkOK judges an answer to configure or close.
