@@ -2,9 +2,12 @@ package driver
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // sweepRounds bounds the kill-and-look-again loop: a process may fork
@@ -26,9 +29,29 @@ func killTagged(tag string) {
 			return
 		}
 		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			killIfTagged(pid, needle)
 		}
 	}
+}
+
+// killIfTagged kills pid if it still carries the tag. A pidfd pins the
+// process: the pid found by the scan may have exited and been reused
+// since, so the tag is read again once the pidfd holds the process, and
+// the signal goes through the pidfd. Kernels before 5.3 have no pidfd;
+// there the signal goes to the pid, with the race it closes.
+func killIfTagged(pid int, needle []byte) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENOSYS) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		return // ESRCH: gone already
+	}
+	defer unix.Close(fd)
+	if !hasTag(pid, needle) {
+		return
+	}
+	_ = unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
 }
 
 // tagged lists the live processes whose environment holds needle. Reading
@@ -47,15 +70,19 @@ func tagged(needle []byte, self int) []int {
 		if err != nil || pid == self {
 			continue
 		}
-		env, err := os.ReadFile("/proc/" + name + "/environ")
-		if err != nil || len(env) == 0 {
-			continue
-		}
-		// Variables are NUL-terminated; a leading NUL makes the first
-		// one match like the others.
-		if bytes.Contains(append([]byte{0}, env...), append([]byte{0}, needle...)) {
+		if hasTag(pid, needle) {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+func hasTag(pid int, needle []byte) bool {
+	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil || len(env) == 0 {
+		return false
+	}
+	// Variables are NUL-terminated; a leading NUL makes the first one
+	// match like the others.
+	return bytes.Contains(append([]byte{0}, env...), append([]byte{0}, needle...))
 }
