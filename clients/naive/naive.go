@@ -59,7 +59,7 @@ func (c *Client) signIn(ctx context.Context) (header, value string, err error) {
 	t := c.t
 	switch t.Auth {
 	case adapter.AuthBasic:
-		r, _ := http.NewRequest(http.MethodGet, "/", nil)
+		r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
 		r.SetBasicAuth(t.Username, t.Password)
 		return "Authorization", r.Header.Get("Authorization"), nil
 	case adapter.AuthAPIKey:
@@ -70,6 +70,7 @@ func (c *Client) signIn(ctx context.Context) (header, value string, err error) {
 		if err != nil {
 			return "", "", err
 		}
+		defer resp.Body.Close()
 		for _, ck := range resp.Cookies() {
 			return "Cookie", ck.Name + "=" + ck.Value, nil
 		}
@@ -88,6 +89,7 @@ func (c *Client) signIn(ctx context.Context) (header, value string, err error) {
 	if err != nil {
 		return "", "", err
 	}
+	defer resp.Body.Close()
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -116,7 +118,7 @@ func (c *Client) Do(ctx context.Context, call adapter.Call) adapter.Result {
 		return adapter.Result{Error: c.err.Error()}
 	}
 	var resp *http.Response
-	for attempt := 0; attempt <= 5; attempt++ {
+	for attempt := range 6 {
 		var body io.Reader
 		if call.Body != nil {
 			body = strings.NewReader(*call.Body)

@@ -108,7 +108,7 @@ func New(t adapter.Target, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 
-	var hop http.RoundTripper = tr
+	hop := tr
 	hop = &authLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
 	hop = &refreshLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
 	hop = &stepUpLayer{next: hop, api: a, creds: creds}

@@ -316,15 +316,17 @@ func TestPasswordGrantWithOTP(t *testing.T) {
 			io.WriteString(w, `{"otp":"123456"}`)
 		case "/token":
 			id, secret, _ := r.BasicAuth()
-			r.ParseForm()
+			if err := r.ParseForm(); err != nil {
+				t.Errorf("token request form: %v", err)
+			}
 			log = append(log, "token otp="+r.PostForm.Get("otp"))
 			if id != url.QueryEscape("my client") || secret != url.QueryEscape("s&cr:t") {
-				w.WriteHeader(401)
+				w.WriteHeader(http.StatusUnauthorized)
 				io.WriteString(w, `{"error":"invalid_client"}`)
 				return
 			}
 			if r.PostForm.Get("otp") != "123456" {
-				w.WriteHeader(400)
+				w.WriteHeader(http.StatusBadRequest)
 				io.WriteString(w, `{"error":"mfa_required","error_description":"a one-time code is required"}`)
 				return
 			}

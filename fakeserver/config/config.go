@@ -231,7 +231,7 @@ func parseDocument(name string, data []byte) (*yaml.Node, *Error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
 		return nil, syntaxError(name, data, err)
@@ -239,7 +239,7 @@ func parseDocument(name string, data []byte) (*yaml.Node, *Error) {
 	for {
 		var next yaml.Node
 		err := dec.Decode(&next)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

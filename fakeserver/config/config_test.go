@@ -522,8 +522,8 @@ func flatten(t testing.TB, err error) []*Error {
 	}
 	out := make([]*Error, 0, len(list))
 	for _, e := range list {
-		ce, ok := e.(*Error)
-		if !ok {
+		var ce *Error
+		if !errors.As(e, &ce) {
 			t.Fatalf("error %v (%T) is not a *Error", e, e)
 		}
 		out = append(out, ce)

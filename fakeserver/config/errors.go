@@ -167,7 +167,7 @@ func locate(data []byte, full string) int {
 		for docs := 0; docs <= len(data); docs++ {
 			var n yaml.Node
 			err := dec.Decode(&n)
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return false
 			}
 			if err != nil {

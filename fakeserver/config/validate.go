@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -47,7 +48,8 @@ func (f *File) check(file string, pos positions) []*Error {
 
 	if _, _, err := net.SplitHostPort(f.Addr); err != nil {
 		reason := err.Error()
-		if ae, ok := err.(*net.AddrError); ok {
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
 			reason = ae.Err
 		}
 		c.errorf("addr", "%s is not a host:port address (%s; want e.g. %q or \":8401\")", quote(f.Addr), reason, defaultAddr)

@@ -357,7 +357,7 @@ func yamlName(f reflect.StructField) string {
 // the tags so the message can never drift from the struct.
 func validNames(t reflect.Type) string {
 	var names []string
-	for i := 0; i < t.NumField(); i++ {
+	for i := range t.NumField() {
 		if name := yamlName(t.Field(i)); name != "" {
 			names = append(names, name)
 		}
@@ -366,7 +366,7 @@ func validNames(t reflect.Type) string {
 }
 
 func fieldByName(t reflect.Type, name string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
+	for i := range t.NumField() {
 		if f := t.Field(i); yamlName(f) == name {
 			return f, true
 		}

@@ -171,7 +171,7 @@ func isToken(s string) bool {
 	if s == "" {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		c := s[i]
 		if c >= 0x80 || c <= ' ' || strings.IndexByte("\"(),/:;<=>?@[\\]{}\x7f", c) >= 0 {
 			return false
@@ -186,7 +186,7 @@ func isB64Token(s string) bool {
 	if body == "" {
 		return false
 	}
-	for i := 0; i < len(body); i++ {
+	for i := range len(body) {
 		c := body[i]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':

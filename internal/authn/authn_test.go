@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -62,7 +63,7 @@ func TestParseAuthorization(t *testing.T) {
 }
 
 func TestFromRequest(t *testing.T) {
-	r := httptest.NewRequest("GET", "/api/me", nil)
+	r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
 	if c, err := FromRequest(r); err != nil || c.Scheme != None {
 		t.Fatalf("no credential: %+v %v", c, err)
 	}

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -20,12 +21,14 @@ func FuzzDispatch(f *testing.F) {
 		`{"id": 2, "body": "\u0000"}`,
 		`[1,2,3]`,
 		`{"id": 1e30}`,
+		`{"id": 2, "status": 200, "Status": 401}`,
+		`{"id": 2, "ID": 2}`,
 		"   \r",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		p := &Process{pending: map[int64]*pendingReq{}, abandoned: map[int64]bool{}}
+		p := &Process{pending: map[int64]*pendingReq{}, abandoned: map[int64]bool{}, stderr: newTailBuffer(stderrKept)}
 		pr := &pendingReq{id: 2, op: "call", desc: "call 2 (GET /api/items)", ch: make(chan reply, 1)}
 		p.pending[2] = pr
 		d := p.dispatch(1, []byte(line))
@@ -33,6 +36,12 @@ func FuzzDispatch(f *testing.F) {
 		case r := <-pr.ch:
 			if d != nil {
 				t.Fatalf("line %q both answered and broke the protocol", line)
+			}
+			if r.err != nil {
+				if r.err.Msg == "" || !errors.Is(r.err, ErrProtocol) {
+					t.Fatalf("line %q: call 2 got %v, want a protocol error with a message", line, r.err)
+				}
+				return
 			}
 			if r.ans.ID == nil || *r.ans.ID != 2 {
 				t.Fatalf("line %q delivered an answer with the wrong id to call 2", line)

@@ -321,6 +321,22 @@ func TestCallFailures(t *testing.T) {
 			want:    []string{`driver answered call 2 (GET /api/items) with status 20000, which is not an HTTP status`},
 		},
 		{
+			name:    "repeats a key",
+			command: lib + `configure; IFS= read -r l; echo '{"id":2,"status":200,"body":"a","STATUS":401}'; exec sh testdata/echo.sh`,
+			call:    get("/api/items"),
+			kind:    ErrProtocol,
+			want:    []string{`driver answered call 2 (GET /api/items) with "status" twice at stdout line 2: `, `(a repeated key is ambiguous)`},
+		},
+		{
+			name:     "repeats the id",
+			command:  lib + `configure; IFS= read -r l; echo '{"id":2,"status":200,"id":3}'; cat >/dev/null`,
+			call:     get("/api/items"),
+			kind:     ErrProtocol,
+			want:     []string{`driver wrote an answer with "id" twice at stdout line 2`, `(which request it answers is ambiguous)`},
+			fatal:    true,
+			closeErr: `"id" twice`,
+		},
+		{
 			name:     "exits nonzero after close",
 			command:  lib + `configure; IFS= read -r l; answer 2 200 fine; IFS= read -r l; ok 3; exit 4`,
 			call:     get("/api/items"),
@@ -535,7 +551,7 @@ func TestTailBuffer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newTailBuffer(tc.max)
 			for _, w := range tc.writes {
-				b.Write([]byte(w))
+				_, _ = b.Write([]byte(w))
 			}
 			if got := b.tail(tc.n); got != tc.want {
 				t.Errorf("tail(%d) = %q, want %q", tc.n, got, tc.want)
@@ -551,5 +567,88 @@ func TestConfigureUnsupported(t *testing.T) {
 	_, err := Factory(Options{Command: cmd, Timeout: 2 * time.Second})(t.Context(), adapter.Target{Auth: adapter.AuthSession})
 	if !errors.Is(err, adapter.ErrUnsupported) || !strings.Contains(err.Error(), "this SDK has no sessions") {
 		t.Fatalf("err = %v, want one wrapping adapter.ErrUnsupported with the driver's reason", err)
+	}
+}
+
+// A helper that leaves the driver's process group and session (setsid)
+// and holds its stdout used to keep each call waiting for the full timeout
+// after the driver crashed, and outlived the run (issue 13, defect 6).
+func TestSetsidHelperIsKilled(t *testing.T) {
+	if _, err := os.Stat("/proc/self/environ"); err != nil {
+		t.Skip("no /proc: only the process group is reached")
+	}
+	for _, tc := range []struct {
+		name, crash string
+		wantCall    adapter.Result
+		wantClose   string
+	}{
+		{"driver answers and closes", "", adapter.Result{Status: 200, Body: "/x"}, ""},
+		{"driver crashes mid-call", "1", adapter.Result{Error: "driver: driver exited with status 3 before answering call 2 (GET /x)"}, "exited with status 3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pid")
+			began := time.Now()
+			p := start(t, Options{Command: "sh testdata/escape.sh", Timeout: 10 * time.Second, Env: []string{"PIDFILE=" + pidFile, "CRASH=" + tc.crash}})
+			pid := readPid(t, pidFile)
+			t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+			if r := p.Do(context.Background(), get("/x")); r != tc.wantCall {
+				t.Errorf("Do = %+v, want %+v", r, tc.wantCall)
+			}
+			err := p.Close()
+			switch {
+			case tc.wantClose == "" && err != nil:
+				t.Errorf("Close: %v", err)
+			case tc.wantClose != "":
+				wantSubstrings(t, "Close error", fmt.Sprint(err), tc.wantClose)
+			}
+			// Well under the 10s timeout: nobody waited for it.
+			if took := time.Since(began); took > 3*time.Second {
+				t.Errorf("start, call and close took %v, want well under the 10s timeout", took)
+			}
+			waitDead(t, pid, "setsid helper")
+		})
+	}
+}
+
+// A helper that escapes the sweep too (it drops the environment) still
+// must not keep the harness waiting on the pipe it holds once the driver
+// itself has exited.
+func TestPipeHolderDoesNotHoldTheRun(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	began := time.Now()
+	p := start(t, Options{Command: "sh testdata/escape.sh", Timeout: 10 * time.Second, Env: []string{"PIDFILE=" + pidFile, "CRASH=1", "HELPER=env -i setsid"}})
+	pid := readPid(t, pidFile)
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	_, err := p.Request(context.Background(), get("/x"))
+	if e := asError(t, err); !errors.Is(e, ErrExited) {
+		t.Errorf("Request error %v, want ErrExited", err)
+	}
+	wantSubstrings(t, "Request error", fmt.Sprint(err), "exited with status 3 before answering call 2 (GET /x)")
+	_ = p.Close()
+	if took := time.Since(began); took > 3*time.Second {
+		t.Errorf("start, call and close took %v, want well under the 10s timeout", took)
+	}
+}
+
+func readPid(t *testing.T, file string) int {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+func waitDead(t *testing.T, pid int, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Second); alive(pid); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s %d still alive after Close", what, pid)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -214,7 +214,7 @@ func TestNodeDriverRecoveries(t *testing.T) {
 					if call == 1 {
 						w.Header().Set("Retry-After", "0")
 						w.Header().Set("Content-Type", "text/html")
-						w.WriteHeader(503)
+						w.WriteHeader(http.StatusServiceUnavailable)
 						fmt.Fprint(w, "<html>maintenance</html>")
 						return
 					}
