@@ -18,7 +18,7 @@ vet:
 	$(GO) vet ./...
 	@if [ -z "$(GOLANGCI_LINT)" ]; then exit 0; fi; \
 	case "$$($(GOLANGCI_LINT) version 2>/dev/null)" in \
-	*"version 2."*|*"version v2."*) echo "$(GOLANGCI_LINT) run ./..."; $(GOLANGCI_LINT) run ./... ;; \
+	*"version 2."*|*"version v2."*) echo "$(GOLANGCI_LINT) run ./..."; $(GOLANGCI_LINT) run --allow-parallel-runners ./... ;; \
 	*) echo "vet: golangci-lint v2 not found; skipped it (make lint runs $(GOLANGCI_LINT_VERSION))" ;; \
 	esac
 

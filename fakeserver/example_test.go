@@ -28,7 +28,7 @@ func Example() {
 		panic(err)
 	}
 	call := func() int {
-		req, _ := http.NewRequest("GET", srv.URL()+"/api/items", nil)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/api/items", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -162,7 +163,8 @@ func FuzzVerifyToken(f *testing.F) {
 				t.Fatalf("accepted a token the keyring never signed: %q (claims %+v)", tok, claims)
 			}
 			if err != nil {
-				if _, ok := err.(*tokenError); !ok {
+				var te *tokenError
+				if !errors.As(err, &te) {
 					t.Fatalf("error %T %v is not a *tokenError", err, err)
 				}
 			}

@@ -181,12 +181,13 @@ func (s *Server) Start() error { return s.Listen("127.0.0.1:0") }
 
 // Listen serves on addr (and a second port on the same host).
 func (s *Server) Listen(addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	host, _, _ := net.SplitHostPort(ln.Addr().String())
-	alt, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	alt, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("listen for the other origin on %s: %w", host, err)

@@ -150,7 +150,7 @@ func describeJSONError(err error, valid string) error {
 	case errors.Is(err, io.EOF):
 		return errors.New("body is empty, want a JSON object")
 	case errors.As(err, &syn):
-		return fmt.Errorf("invalid JSON at byte %d: %v", syn.Offset, syn)
+		return fmt.Errorf("invalid JSON at byte %d: %w", syn.Offset, syn)
 	case errors.As(err, &typ):
 		return fmt.Errorf("field %q: got JSON %s, want %s", typ.Field, typ.Value, typ.Type)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -164,7 +164,7 @@ func describeJSONError(err error, valid string) error {
 	if len(msg) > 20 && msg[:20] == "json: unknown field " {
 		return fmt.Errorf("unknown field %s (valid: %s)", msg[20:], valid)
 	}
-	return fmt.Errorf("invalid JSON: %v", err)
+	return fmt.Errorf("invalid JSON: %w", err)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {

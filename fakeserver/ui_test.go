@@ -30,13 +30,13 @@ func TestLiveViewStreamsJournal(t *testing.T) {
 	}
 	body, _ := io.ReadAll(page.Body)
 	page.Body.Close()
-	if page.StatusCode != 200 || !strings.Contains(string(body), "EventSource(\"/__admin/journal/stream\")") {
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(body), "EventSource(\"/__admin/journal/stream\")") {
 		t.Fatalf("GET /__admin/ui: %d, page does not subscribe to the stream", page.StatusCode)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL()+"/__admin/journal/stream", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/__admin/journal/stream", nil)
 	stream, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestJournalIsInArrivalOrder(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		req, _ := http.NewRequest("POST", s.URL()+"/login", pr)
+		req, _ := http.NewRequest(http.MethodPost, s.URL()+"/login", pr)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
@@ -140,7 +140,7 @@ func TestAdminHealingAndMessages(t *testing.T) {
 	if code, _ := do("PUT", "/__admin/scenario", `{"id": "waf-block"}`); code != 200 {
 		t.Fatalf("activate: %d", code)
 	}
-	do("GET", "/api/me", "")
+	do(http.MethodGet, "/api/me", "")
 	code, body := do("DELETE", "/__admin/scenario", "")
 	if code != 200 || !strings.Contains(body, `"params": []`) {
 		t.Fatalf("DELETE scenario: %d %s", code, body)
@@ -148,7 +148,7 @@ func TestAdminHealingAndMessages(t *testing.T) {
 	if n := len(s.Journal().Entries(0)); n != 0 {
 		t.Fatalf("DELETE kept %d journal entries; healing clears the journal as PUT none does", n)
 	}
-	if code, body := do("GET", "/__admin/journal?since=-1", ""); code != 400 || !strings.Contains(body, ">= 0") {
+	if code, body := do(http.MethodGet, "/__admin/journal?since=-1", ""); code != 400 || !strings.Contains(body, ">= 0") {
 		t.Fatalf("since=-1: %d %s (want the message to keep its >)", code, body)
 	}
 }
@@ -166,7 +166,7 @@ func TestMintedTokensWorkUnderHTTPTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("GET", ts.URL+"/api/items", nil)
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/items", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
