@@ -14,9 +14,6 @@ import (
 	"github.com/authchaos/authchaos/internal/authn"
 )
 
-// bareUnauthorized is the body many APIs answer 401 with, and no more.
-var bareUnauthorized = map[string]any{"status": 401, "message": "Unauthorized"}
-
 // principal is who a protected call is made as.
 type principal struct {
 	user   string
@@ -24,13 +21,8 @@ type principal struct {
 	roles  []string
 }
 
-// deny writes a 401/403, or the bare answer many APIs give when the
-// active scenario says so.
-func (s *Server) deny(w http.ResponseWriter, r *http.Request, knobs fault.Knobs, ch fault.Challenge) {
-	if knobs.BareUnauthorized && (ch.Status == 0 || ch.Status == http.StatusUnauthorized) {
-		fault.Answer{Status: http.StatusUnauthorized, Reason: ch.Reason, JSON: bareUnauthorized}.Write(w, r)
-		return
-	}
+// deny writes a 401 or 403 challenge in the server's realm.
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, ch fault.Challenge) {
 	ch.Realm = s.cfg.Realm
 	ch.Write(w, r)
 }
@@ -85,7 +77,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		if cred.Scheme == authn.Bearer {
 			status = http.StatusBadRequest // RFC 6750 §3.1 invalid_request
 		}
-		s.deny(w, r, knobs, fault.Challenge{Status: status, Scheme: challengeScheme(scheme), Error: "invalid_request",
+		s.deny(w, r, fault.Challenge{Status: status, Scheme: challengeScheme(scheme), Error: "invalid_request",
 			Description: describeMalformed(malformed), Reason: journal.MalformedCredentials,
 			Hint: "fix how the credential is encoded; sending it again unchanged will fail the same way"})
 		return
@@ -93,20 +85,20 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		// "Cookie" names the session cookie in the journal; it is no
 		// HTTP authentication scheme, so a session id pasted into
 		// Authorization is refused, not taken as a session.
-		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
+		s.deny(w, r, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
 			Description: "Cookie is not an Authorization scheme: the session id belongs in the " + authn.SessionCookie + " cookie",
 			Reason:      journal.WrongScheme, Hint: fmt.Sprintf("send the session as a cookie, or resend with %s", strings.Join(schemes, " or ")),
 			Extra: map[string]any{"accepted_schemes": schemes}})
 		return
 	case cred.Scheme == authn.None:
-		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: journal.MissingCredentials,
+		s.deny(w, r, fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: journal.MissingCredentials,
 			Hint:    fmt.Sprintf("send credentials: this route accepts %s", strings.Join(schemes, ", ")),
 			Headers: s.moreChallenges(schemes)})
 		return
 	case !slices.Contains(schemes, cred.Scheme):
 		// A client switches to a scheme it holds a credential for, so
 		// every accepted scheme gets a challenge, as for no credential.
-		s.deny(w, r, knobs, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
+		s.deny(w, r, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
 			Description: fmt.Sprintf("this route accepts %s credentials, got %s", strings.Join(schemes, " or "), safeScheme(cred.Scheme)),
 			Reason:      journal.WrongScheme, Hint: fmt.Sprintf("resend with %s", strings.Join(schemes, " or ")),
 			Headers: s.moreChallenges(schemes), Extra: map[string]any{"accepted_schemes": schemes}})
@@ -117,13 +109,13 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		if ch.Scheme == "" {
 			ch.Scheme = challengeScheme(cred.Scheme)
 		}
-		s.deny(w, r, knobs, *ch)
+		s.deny(w, r, *ch)
 		return
 	}
 	fault.NoteOf(r).Subject = who.user
 	if missing := missingAll(scopes, who.scopes); len(missing) > 0 {
 		// RFC 6750 §3.1: insufficient_scope is 403, with the scope needed.
-		s.deny(w, r, knobs, fault.Challenge{Status: http.StatusForbidden, Scheme: challengeScheme(cred.Scheme), Error: "insufficient_scope",
+		s.deny(w, r, fault.Challenge{Status: http.StatusForbidden, Scheme: challengeScheme(cred.Scheme), Error: "insufficient_scope",
 			Description: fmt.Sprintf("this route needs scope %s; the credential has %q", strings.Join(missing, " "), strings.Join(who.scopes, " ")),
 			Scope:       strings.Join(scopes, " "), Reason: journal.InsufficientScope,
 			Hint: "ask for a token with the scopes in the scope parameter, then retry"})

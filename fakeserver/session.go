@@ -43,12 +43,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if lerr != nil {
 		st.mu.Unlock()
-		knobs := st.knobs
 		extra := map[string]any{}
 		if lerr.reason == journal.MFARequired {
 			extra["otp_required"] = true
 		}
-		s.deny(w, r, knobs, fault.Challenge{Scheme: "Session", Realm: s.cfg.Realm, Error: string(lerr.reason),
+		s.deny(w, r, fault.Challenge{Scheme: "Session", Realm: s.cfg.Realm, Error: string(lerr.reason),
 			Description: lerr.description, Reason: lerr.reason, Hint: lerr.hint, Extra: extra})
 		return
 	}

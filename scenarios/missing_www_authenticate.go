@@ -1,6 +1,10 @@
 package scenarios
 
 import (
+	"io"
+	"net/http"
+	"strings"
+
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
@@ -22,9 +26,8 @@ func init() {
 		Sources: []string{SeedGuide, SeedChecklist},
 		Params:  []Param{{Name: "lifetime", Default: "5m", Help: "access token lifetime", Kind: DurationParam, Min: "1s", Max: "24h"}},
 		Install: func(env fault.Env, p Params) error {
-			k := env.Knobs()
-			k.AccessTTL = p.Duration("lifetime")
-			k.BareUnauthorized = true
+			env.Knobs().AccessTTL = p.Duration("lifetime")
+			env.Use(bareUnauthorized)
 			return nil
 		},
 		Workload: Workload{
@@ -33,4 +36,47 @@ func init() {
 			Expect: Expect{Status: 200},
 		},
 	})
+}
+
+// bareUnauthorized is a framework's error handler in front of the API and
+// the login: every 401 the server writes leaves as the bare body many APIs
+// send, with no WWW-Authenticate. The journal keeps the server's reason.
+// The token endpoint's OAuth errors (RFC 6749 §5.2) pass unchanged.
+func bareUnauthorized(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/oauth/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&bareWriter{ResponseWriter: w}, r)
+	})
+}
+
+const bareBody = `{"status":401,"message":"Unauthorized"}` + "\n"
+
+// bareWriter rewrites a 401 on its way out.
+type bareWriter struct {
+	http.ResponseWriter
+	bare bool
+}
+
+func (b *bareWriter) WriteHeader(code int) {
+	if code != http.StatusUnauthorized {
+		b.ResponseWriter.WriteHeader(code)
+		return
+	}
+	b.bare = true
+	h := b.Header()
+	h.Del("WWW-Authenticate")
+	h.Del("Content-Length")
+	h.Set("Content-Type", "application/json")
+	b.ResponseWriter.WriteHeader(code)
+	_, _ = io.WriteString(b.ResponseWriter, bareBody)
+}
+
+func (b *bareWriter) Write(p []byte) (int, error) {
+	if b.bare {
+		return len(p), nil // the server's own body is replaced
+	}
+	return b.ResponseWriter.Write(p)
 }

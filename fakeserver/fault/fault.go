@@ -46,9 +46,6 @@ type Knobs struct {
 	CookieSecure   bool          // Secure attribute
 	CookieSameSite http.SameSite // SameSite attribute; 0 means Lax
 
-	// BareUnauthorized answers every 401 without WWW-Authenticate and with
-	// the body {"status":401,"message":"Unauthorized"}, as many APIs do.
-	BareUnauthorized bool
 
 	// RouteSchemes overrides which schemes a route accepts, by path.
 	RouteSchemes map[string][]string
