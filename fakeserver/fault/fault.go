@@ -46,7 +46,6 @@ type Knobs struct {
 	CookieSecure   bool          // Secure attribute
 	CookieSameSite http.SameSite // SameSite attribute; 0 means Lax
 
-
 	// RouteSchemes overrides which schemes a route accepts, by path.
 	RouteSchemes map[string][]string
 	// RouteScopes adds scopes a route requires, by path.
