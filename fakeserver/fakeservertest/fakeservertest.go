@@ -90,11 +90,14 @@ func (s *Server) MustApply(tb TB, a fakeserver.Activation) {
 // Target is what the suites tell a client of the given auth kind about
 // this server: the first configured client, user and API key, scope read,
 // and the one-time-code URL.
-func (s *Server) Target(auth adapter.AuthKind) adapter.Target {
-	cfg := s.Config()
+func (s *Server) Target(auth adapter.AuthKind) adapter.Target { return Target(s.Server, auth) }
+
+// Target is Server.Target for any running fake server.
+func Target(s *fakeserver.Server, auth adapter.AuthKind) adapter.Target {
+	cfg, base := s.Config(), s.URL()
 	t := adapter.Target{
-		BaseURL: s.URL, TokenURL: s.URL + "/oauth/token", LoginURL: s.URL + "/login",
-		AuthorizeURL: s.URL + "/oauth/authorize", RevokeURL: s.URL + "/oauth/revoke",
+		BaseURL: base, TokenURL: base + "/oauth/token", LoginURL: base + "/login",
+		AuthorizeURL: base + "/oauth/authorize", RevokeURL: base + "/oauth/revoke",
 		Auth: auth, Scopes: []string{"read"},
 	}
 	if len(cfg.Clients) > 0 {
@@ -102,7 +105,7 @@ func (s *Server) Target(auth adapter.AuthKind) adapter.Target {
 	}
 	if len(cfg.Users) > 0 {
 		t.Username, t.Password = cfg.Users[0].Username, cfg.Users[0].Password
-		t.OTPURL = s.URL + "/__admin/otp?user=" + cfg.Users[0].Username
+		t.OTPURL = base + "/__admin/otp?user=" + cfg.Users[0].Username
 	}
 	if len(cfg.APIKeys) > 0 {
 		t.APIKey = cfg.APIKeys[0].Key

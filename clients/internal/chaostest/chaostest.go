@@ -31,17 +31,7 @@ func Server(t testing.TB, scenario string, params map[string]string) *fakeserver
 // Target is what the suites tell a client of the given auth kind about s:
 // every default credential, scope read, and the OTP URL.
 func Target(s *fakeserver.Server, auth adapter.AuthKind) adapter.Target {
-	cfg := s.Config()
-	base := s.URL()
-	return adapter.Target{
-		BaseURL: base, TokenURL: base + "/oauth/token", LoginURL: base + "/login",
-		AuthorizeURL: base + "/oauth/authorize", RevokeURL: base + "/oauth/revoke",
-		Auth:     auth,
-		ClientID: cfg.Clients[0].ID, ClientSecret: cfg.Clients[0].Secret,
-		Username: cfg.Users[0].Username, Password: cfg.Users[0].Password,
-		APIKey: cfg.APIKeys[0].Key, Scopes: []string{"read"},
-		OTPURL: base + "/__admin/otp?user=" + cfg.Users[0].Username,
-	}
+	return fakeservertest.Target(s, auth)
 }
 
 // Clock is a back-off sleep for a client under test: it advances the fake
