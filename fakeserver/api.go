@@ -21,9 +21,15 @@ type principal struct {
 	roles  []string
 }
 
-// deny writes a 401 or 403 challenge in the server's realm.
+// deny writes a 401 or 403 challenge in the server's realm. A Bearer
+// challenge names the protected resource's metadata (RFC 9728 §5.1), from
+// which a client that holds only the API's URL finds its authorization
+// server.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, ch fault.Challenge) {
 	ch.Realm = s.cfg.Realm
+	if ch.Scheme == authn.Bearer {
+		ch.ResourceMetadata = s.issuerFor(r) + resourceMetadataPath
+	}
 	ch.Write(w, r)
 }
 
@@ -60,6 +66,18 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, r, route, principal{})
 		return
 	}
+	who, ok := s.guard(w, r, route)
+	if !ok {
+		return
+	}
+	s.countSuccess(s.realmOf(r))
+	s.answer(w, r, route, who)
+}
+
+// guard authenticates and authorizes a call to a protected route, as the
+// active scenarios bend it, and answers the refusal itself when there is
+// one: which rule refused, and why.
+func (s *Server) guard(w http.ResponseWriter, r *http.Request, route config.Route) (principal, bool) {
 	x := s.exchangeOf(r)
 	st, knobs := x.realm, x.realm.knobs
 	schemes := route.Schemes
@@ -80,7 +98,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		s.deny(w, r, fault.Challenge{Status: status, Scheme: challengeScheme(scheme), Error: "invalid_request",
 			Description: describeMalformed(malformed), Reason: journal.MalformedCredentials,
 			Hint: "fix how the credential is encoded; sending it again unchanged will fail the same way"})
-		return
+		return principal{}, false
 	case cred.Scheme == authn.Cookie && r.Header.Get("Authorization") != "":
 		// "Cookie" names the session cookie in the journal; it is no
 		// HTTP authentication scheme, so a session id pasted into
@@ -89,12 +107,12 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			Description: "Cookie is not an Authorization scheme: the session id belongs in the " + authn.SessionCookie + " cookie",
 			Reason:      journal.WrongScheme, Hint: fmt.Sprintf("send the session as a cookie, or resend with %s", strings.Join(schemes, " or ")),
 			Extra: map[string]any{"accepted_schemes": schemes}})
-		return
+		return principal{}, false
 	case cred.Scheme == authn.None:
 		s.deny(w, r, fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: journal.MissingCredentials,
 			Hint:    fmt.Sprintf("send credentials: this route accepts %s", strings.Join(schemes, ", ")),
 			Headers: s.moreChallenges(schemes)})
-		return
+		return principal{}, false
 	case !slices.Contains(schemes, cred.Scheme):
 		// A client switches to a scheme it holds a credential for, so
 		// every accepted scheme gets a challenge, as for no credential.
@@ -102,7 +120,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			Description: fmt.Sprintf("this route accepts %s credentials, got %s", strings.Join(schemes, " or "), safeScheme(cred.Scheme)),
 			Reason:      journal.WrongScheme, Hint: fmt.Sprintf("resend with %s", strings.Join(schemes, " or ")),
 			Headers: s.moreChallenges(schemes), Extra: map[string]any{"accepted_schemes": schemes}})
-		return
+		return principal{}, false
 	}
 	who, ch := s.authenticate(r, st, cred)
 	if ch != nil {
@@ -110,7 +128,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			ch.Scheme = challengeScheme(cred.Scheme)
 		}
 		s.deny(w, r, *ch)
-		return
+		return principal{}, false
 	}
 	fault.NoteOf(r).Subject = who.user
 	if missing := missingAll(scopes, who.scopes); len(missing) > 0 {
@@ -119,15 +137,14 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			Description: fmt.Sprintf("this route needs scope %s; the credential has %q", strings.Join(missing, " "), strings.Join(who.scopes, " ")),
 			Scope:       strings.Join(scopes, " "), Reason: journal.InsufficientScope,
 			Hint: "ask for a token with the scopes in the scope parameter, then retry"})
-		return
+		return principal{}, false
 	}
 	if missing := missingAll(roles, who.roles); len(missing) > 0 {
 		fault.Refuse(http.StatusForbidden, journal.InsufficientRole,
 			fmt.Sprintf("authenticated as %s, but this route needs role %s: a new token will not help, ask an administrator", who.user, strings.Join(missing, ", "))).Write(w, r)
-		return
+		return principal{}, false
 	}
-	s.countSuccess(st)
-	s.answer(w, r, route, who)
+	return who, true
 }
 
 // moreChallenges are the challenges for every accepted scheme after the

@@ -429,6 +429,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		if st := q.Get("state"); st != "" {
 			qq.Set("state", st)
 		}
+		qq.Set("iss", s.issuerFor(r)) // RFC 9207: which server answered (mix-up defence)
 		u.RawQuery = qq.Encode()
 		fault.Redirect(w, r, u.String(), http.StatusFound, reason)
 	}
@@ -516,29 +517,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
-	iss := s.issuerFor(r)
-	var scopes []string
-	for _, c := range s.cfg.Clients {
-		for _, sc := range c.Scopes {
-			if !slices.Contains(scopes, sc) {
-				scopes = append(scopes, sc)
-			}
-		}
-	}
-	fault.WriteJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                iss,
-		"authorization_endpoint":                iss + "/oauth/authorize",
-		"token_endpoint":                        iss + "/oauth/token",
-		"revocation_endpoint":                   iss + "/oauth/revoke",
-		"jwks_uri":                              iss + "/jwks",
-		"response_types_supported":              []string{"code"},
-		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": []string{string(signingAlg)},
-		"grant_types_supported":                 []string{"authorization_code", "client_credentials", "password", "refresh_token"},
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
-		"code_challenge_methods_supported":      []string{"S256"},
-		"scopes_supported":                      append([]string{"openid"}, scopes...),
-	})
+	fault.WriteJSON(w, http.StatusOK, s.serverMetadata(s.issuerFor(r)))
 }
 
 func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {

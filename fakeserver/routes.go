@@ -18,6 +18,11 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("GET /oauth/authorize", s.handleAuthorize)
 	app.HandleFunc("POST /oauth/revoke", s.handleRevoke)
 	app.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
+	app.HandleFunc("GET "+authServerMetadataPath, s.handleAuthServerMetadata)
+	app.HandleFunc("GET "+resourceMetadataPath, s.handleResourceMetadata)
+	app.HandleFunc("POST /oauth/introspect", s.handleIntrospect)
+	app.HandleFunc("GET /userinfo", s.handleUserinfo)
+	app.HandleFunc("POST /userinfo", s.handleUserinfo)
 	app.HandleFunc("GET /jwks", s.handleJWKS)
 	app.HandleFunc("POST /login", s.handleLogin)
 	app.HandleFunc("POST /logout", s.handleLogout)
@@ -25,7 +30,8 @@ func (s *Server) routes() http.Handler {
 	// A known endpoint asked with the wrong method is 405 with Allow, not
 	// the catch-all's 404 (RFC 9110 §15.5.6).
 	for path, allow := range map[string]string{
-		"/oauth/token": "POST", "/oauth/authorize": "GET", "/oauth/revoke": "POST",
+		"/oauth/token": "POST", "/oauth/authorize": "GET", "/oauth/revoke": "POST", "/oauth/introspect": "POST",
+		authServerMetadataPath: "GET", resourceMetadataPath: "GET", "/userinfo": "GET, POST",
 		"/.well-known/openid-configuration": "GET", "/jwks": "GET", "/login": "POST", "/logout": "POST",
 	} {
 		app.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {

@@ -160,11 +160,13 @@ type Challenge struct {
 	Realm       string
 	Error       string // RFC 6750 error code for Bearer
 	Description string
-	Scope       string         // RFC 6750 scope for insufficient_scope
-	Reason      journal.Reason // machine-readable, in the body and the journal
-	Hint        string         // what to do about it, for a human
-	Headers     http.Header
-	Extra       map[string]any // more body fields
+	Scope       string // RFC 6750 scope for insufficient_scope
+	// ResourceMetadata is the RFC 9728 protected resource metadata URL.
+	ResourceMetadata string
+	Reason           journal.Reason // machine-readable, in the body and the journal
+	Hint             string         // what to do about it, for a human
+	Headers          http.Header
+	Extra            map[string]any // more body fields
 }
 
 // Header renders the WWW-Authenticate value.
@@ -182,6 +184,7 @@ func (c Challenge) Header() string {
 	add("error", attrValue(c.Error))
 	add("error_description", attrValue(c.Description))
 	add("scope", attrValue(c.Scope))
+	add("resource_metadata", attrValue(c.ResourceMetadata))
 	if len(params) == 0 {
 		return c.Scheme
 	}
