@@ -7,7 +7,6 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/fakeserver/fault"
-	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/internal/authn"
 )
 
@@ -78,22 +77,8 @@ func (s *Server) handleResourceMetadata(w http.ResponseWriter, r *http.Request) 
 // whether the token is active now, on the virtual clock, knowing every
 // revocation. It never says why a token is inactive (§2.2).
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.BadForm, description: "form body does not parse: " + err.Error()})
-		return
-	}
-	if k, dup := duplicated(r.PostForm); dup {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.DuplicateParameter, description: "parameter " + k + " is sent more than once"})
-		return
-	}
-	if _, oerr := s.authenticateClient(r); oerr != nil {
-		s.writeOAuthError(w, r, *oerr)
-		return
-	}
-	token := r.PostForm.Get("token")
-	if token == "" {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.MissingToken, description: "token is required"})
+	_, token, ok := s.tokenForm(w, r)
+	if !ok {
 		return
 	}
 	now := s.clock.Now()

@@ -356,6 +356,33 @@ func (s *Server) revokeGrant(st *realm, g issued) {
 	}
 }
 
+// tokenForm reads what revocation and introspection share: a form with
+// one token, from an authenticated client (RFC 7009 §2.1, RFC 7662 §2.1).
+// It answers the refusal itself when there is one.
+func (s *Server) tokenForm(w http.ResponseWriter, r *http.Request) (config.Client, string, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.BadForm, description: "form body does not parse: " + err.Error()})
+		return config.Client{}, "", false
+	}
+	if k, dup := duplicated(r.PostForm); dup {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.DuplicateParameter,
+			description: fmt.Sprintf("parameter %s is sent more than once; RFC 6749 §3.2 allows each once", k)})
+		return config.Client{}, "", false
+	}
+	c, oerr := s.authenticateClient(r)
+	if oerr != nil {
+		s.writeOAuthError(w, r, *oerr)
+		return config.Client{}, "", false
+	}
+	token := r.PostForm.Get("token")
+	if token == "" {
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.MissingToken, description: "token is required"})
+		return config.Client{}, "", false
+	}
+	return c, token, true
+}
+
 // redactID names an unknown client id by its start and length only: a
 // client id is public (RFC 6749 §2.2), but an unknown one may be a secret
 // pasted into the wrong field, and an error must not echo that.
@@ -475,19 +502,8 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 // handleRevoke is RFC 7009: always 200, even for unknown tokens, so a
 // caller learns nothing about which tokens exist.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.BadForm, description: "form body does not parse: " + err.Error()})
-		return
-	}
-	c, oerr := s.authenticateClient(r)
-	if oerr != nil {
-		s.writeOAuthError(w, r, *oerr)
-		return
-	}
-	token := r.PostForm.Get("token")
-	if token == "" {
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.MissingToken, description: "token is required"})
+	c, token, ok := s.tokenForm(w, r)
+	if !ok {
 		return
 	}
 	// An ID token names no client and grants nothing: nothing to revoke.
