@@ -86,82 +86,19 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	scopes := strings.Fields(r.PostForm.Get("scope"))
 	issuer := s.issuerFor(r)
 
-	// Each grant checks what it consumes under the realm's lock, then
-	// signs with no lock held.
-	st := s.realmOf(r)
-	var resp tokenResponse
-	var err error
-	switch grant {
-	case "client_credentials":
-		resp, err = s.issue(st, issuer, c.ID, c.ID, grantScopes(scopes, c.Scopes), "-", false)
-	case "password":
-		st.mu.Lock()
-		u, e := s.checkPasswordLocked(st, r.PostForm.Get("username"), r.PostForm.Get("password"), r.PostForm.Get("otp"))
-		st.mu.Unlock()
-		if e != nil {
-			s.writeOAuthError(w, r, oauthError{status: 400, code: oauthCode(e.reason), reason: e.reason, description: e.description, hint: e.hint})
-			return
-		}
-		note.Subject = u.name
-		resp, err = s.issue(st, issuer, u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", true)
-	case "refresh_token":
-		st.mu.Lock()
-		rt, e := s.useRefreshLocked(st, r.PostForm.Get("refresh_token"), c.ID)
-		var used refreshToken
-		if e == nil {
-			used = *rt
-		}
-		st.mu.Unlock()
-		if e != nil {
-			s.writeOAuthError(w, r, *e)
-			return
-		}
-		rt = &used
-		note.Subject = rt.user
-		granted := rt.scopes
-		if len(scopes) > 0 {
-			for _, sc := range scopes {
-				if !slices.Contains(rt.scopes, sc) {
-					s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_scope", reason: journal.ScopeExceedsGrant,
-						description: fmt.Sprintf("scope %q was not granted originally (granted: %s); a refresh cannot widen scope", sc, strings.Join(rt.scopes, " ")),
-						hint:        "ask for the wider scope with a new grant (password, client_credentials or authorization_code)"})
-					return
-				}
-			}
-			granted = grantScopes(scopes, rt.scopes)
-		}
-		family := rt.family
-		if !st.knobs.RotateRefresh {
-			family = "-"
-		}
-		resp, err = s.issue(st, issuer, rt.user, c.ID, granted, family, false)
-		if !st.knobs.RotateRefresh {
-			resp.RefreshToken = r.PostForm.Get("refresh_token")
-		}
-	case "authorization_code":
-		st.mu.Lock()
-		code, e := s.useCodeLocked(st, r.PostForm.Get("code"), c.ID, r.PostForm.Get("redirect_uri"), r.PostForm.Get("code_verifier"))
-		st.mu.Unlock()
-		if e != nil {
-			s.writeOAuthError(w, r, *e)
-			return
-		}
-		note.Subject = code.user
-		resp, err = s.issue(st, issuer, code.user, c.ID, code.scopes, "", true)
-		if err == nil {
-			st.mu.Lock()
-			code.grant = resp.issued
-			if code.replayed { // replayed while these were being signed
-				s.revokeGrant(st, code.grant)
-			}
-			st.mu.Unlock()
-		}
-	case "":
-		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.MissingGrantType, description: "grant_type is required (valid: client_credentials, password, refresh_token, authorization_code)"})
+	handle, known := grants[grant]
+	switch {
+	case grant == "":
+		s.writeOAuthError(w, r, oauthError{status: 400, code: "invalid_request", reason: journal.MissingGrantType, description: "grant_type is required (valid: " + grantNames() + ")"})
 		return
-	default:
+	case !known:
 		s.writeOAuthError(w, r, oauthError{status: 400, code: "unsupported_grant_type", reason: journal.UnsupportedGrantType,
-			description: fmt.Sprintf("grant_type %q is not supported (valid: client_credentials, password, refresh_token, authorization_code)", grant)})
+			description: fmt.Sprintf("grant_type %q is not supported (valid: %s)", grant, grantNames())})
+		return
+	}
+	resp, oerr, err := handle(s, tokenRequest{r: r, st: s.realmOf(r), client: c, scopes: scopes, issuer: issuer})
+	if oerr != nil {
+		s.writeOAuthError(w, r, *oerr)
 		return
 	}
 	if err != nil {
