@@ -147,6 +147,20 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, route config.Rout
 	return who, true
 }
 
+// forResource reports whether a token's audience lets it in at the API.
+// A token without resource indicators names its client, and passes; one
+// issued for resources (RFC 8707 aud values are URIs) must name the API.
+func forResource(aud []string, api string) bool {
+	urls := false
+	for _, a := range aud {
+		if a == api || a+"/" == api {
+			return true
+		}
+		urls = urls || strings.Contains(a, "://")
+	}
+	return !urls
+}
+
 // moreChallenges are the challenges for every accepted scheme after the
 // first, which the main challenge names (RFC 7235 §4.1 allows several).
 func (s *Server) moreChallenges(schemes []string) http.Header {
@@ -230,6 +244,11 @@ func (s *Server) authenticate(r *http.Request, st *realm, cred authn.Credential)
 			// Connect Core §2) says who logged in and grants nothing.
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "this is an ID token, not an access token",
 				Reason: journal.IDTokenAsAccessToken, Hint: "send the access_token from the token response, not the id_token"}
+		}
+		if api := s.issuerFor(r) + "/api/"; !forResource(claims.Audience, api) {
+			return principal{}, &fault.Challenge{Error: "invalid_token",
+				Description: fmt.Sprintf("the token is for %s, not for this API (%s)", strings.Join(claims.Audience, " "), api),
+				Reason:      journal.AudienceMismatch, Hint: "get a token for this API (resource=" + api + ", RFC 8707) and retry once"}
 		}
 		if s.tokens.isRevoked(claims.ID, claims.Subject) {
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "the access token was revoked", Reason: journal.TokenRevoked,

@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -18,7 +19,9 @@ type tokenRequest struct {
 	st     *realm
 	client config.Client
 	scopes []string // asked for
-	issuer string
+	// resources are the RFC 8707 resource indicators asked for.
+	resources []string
+	issuer    string
 }
 
 // form is one field of the request.
@@ -38,6 +41,19 @@ var grants = map[string]grant{
 	"authorization_code": (*Server).grantCode,
 }
 
+// resourceIndicators reads RFC 8707 resource parameters: absolute URIs
+// without a fragment, any number of them.
+func resourceIndicators(v []string) ([]string, *oauthError) {
+	for _, res := range v {
+		u, err := url.Parse(res)
+		if err != nil || !u.IsAbs() || u.Fragment != "" || u.RawFragment != "" || strings.Contains(res, "#") {
+			return nil, &oauthError{status: 400, code: "invalid_target", reason: journal.InvalidTarget,
+				description: fmt.Sprintf("resource %q must be an absolute URI without a fragment (RFC 8707 §2)", res)}
+		}
+	}
+	return v, nil
+}
+
 func grantNames() string {
 	names := make([]string, 0, len(grants))
 	for n := range grants {
@@ -48,7 +64,7 @@ func grantNames() string {
 }
 
 func (s *Server) grantClientCredentials(t tokenRequest) (tokenResponse, *oauthError, error) {
-	resp, err := s.issue(t.st, t.issuer, t.client.ID, t.client.ID, grantScopes(t.scopes, t.client.Scopes), "-", false)
+	resp, err := s.issue(t.st, t.issuer, t.client.ID, t.client.ID, grantScopes(t.scopes, t.client.Scopes), t.resources, "-", false)
 	return resp, nil, err
 }
 
@@ -60,7 +76,7 @@ func (s *Server) grantPassword(t tokenRequest) (tokenResponse, *oauthError, erro
 		return tokenResponse{}, &oauthError{status: 400, code: oauthCode(e.reason), reason: e.reason, description: e.description, hint: e.hint}, nil
 	}
 	fault.NoteOf(t.r).Subject = u.name
-	resp, err := s.issue(t.st, t.issuer, u.name, t.client.ID, grantScopes(t.scopes, u.scopes, t.client.Scopes), "", true)
+	resp, err := s.issue(t.st, t.issuer, u.name, t.client.ID, grantScopes(t.scopes, u.scopes, t.client.Scopes), t.resources, "", true)
 	return resp, nil, err
 }
 
@@ -92,7 +108,18 @@ func (s *Server) grantRefresh(t tokenRequest) (tokenResponse, *oauthError, error
 	if !st.knobs.RotateRefresh {
 		family = "-"
 	}
-	resp, err := s.issue(st, t.issuer, rt.user, t.client.ID, granted, family, false)
+	resources := rt.resources
+	if len(t.resources) > 0 {
+		// RFC 8707 §2.2: a refresh may narrow the audience, never widen it.
+		for _, res := range t.resources {
+			if len(rt.resources) > 0 && !slices.Contains(rt.resources, res) {
+				return tokenResponse{}, &oauthError{status: 400, code: "invalid_target", reason: journal.InvalidTarget,
+					description: fmt.Sprintf("resource %q was not part of the original grant", res)}, nil
+			}
+		}
+		resources = t.resources
+	}
+	resp, err := s.issue(st, t.issuer, rt.user, t.client.ID, granted, resources, family, false)
 	if !st.knobs.RotateRefresh {
 		resp.RefreshToken = t.form("refresh_token")
 	}
@@ -108,7 +135,11 @@ func (s *Server) grantCode(t tokenRequest) (tokenResponse, *oauthError, error) {
 		return tokenResponse{}, e, nil
 	}
 	fault.NoteOf(t.r).Subject = code.user
-	resp, err := s.issue(st, t.issuer, code.user, t.client.ID, code.scopes, "", true)
+	resources := code.resources
+	if len(t.resources) > 0 {
+		resources = t.resources
+	}
+	resp, err := s.issue(st, t.issuer, code.user, t.client.ID, code.scopes, resources, "", true)
 	if err == nil {
 		st.mu.Lock()
 		code.grant = resp.issued

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/gavv/httpexpect/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"golang.org/x/oauth2"
@@ -89,5 +90,42 @@ var _ = Describe("Userinfo with coreos/go-oidc", func() {
 		r := h.bearer("GET", "/userinfo", h.accessToken("read")).Status(http.StatusForbidden)
 		r.Header("WWW-Authenticate").Contains(`error="insufficient_scope"`).Contains(`scope="openid"`)
 		challengeOf(h.e.GET("/userinfo").Expect(), "Bearer", "missing_credentials")
+	})
+})
+
+var _ = Describe("Resource indicators (RFC 8707)", func() {
+	var h *harness
+	BeforeEach(func() { h = serve() })
+	tokenFor := func(resources ...string) *httpexpect.Response {
+		req := h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).
+			WithFormField("grant_type", "password").WithFormField("username", "alice").WithFormField("password", "wonderland").WithFormField("scope", "read")
+		for _, res := range resources {
+			req = req.WithFormField("resource", res)
+		}
+		return req.Expect()
+	}
+
+	It("issues a token for the resources asked for, which the API accepts only when it is one of them", func() {
+		api := h.URL() + "/api/"
+		ok := tokenFor(api, "https://reports.example/").Status(http.StatusOK).JSON().Object().Value("access_token").String().Raw()
+		h.bearer("GET", "/api/items", ok).Status(http.StatusOK)
+
+		other := tokenFor("https://reports.example/").Status(http.StatusOK).JSON().Object()
+		r := challengeOf(h.bearer("GET", "/api/items", other.Value("access_token").String().Raw()), "Bearer", "audience_mismatch")
+		r.Value("hint").String().Contains("resource=" + api)
+
+		// A refresh may narrow the audience to the API, never widen it.
+		rt := other.Value("refresh_token").String().Raw()
+		h.token(map[string]string{"grant_type": "refresh_token", "refresh_token": rt, "resource": api}).
+			Status(http.StatusBadRequest).JSON().Object().HasValue("error", "invalid_target")
+	})
+
+	It("refuses a resource that is not an absolute URI without a fragment", func() {
+		tokenFor("reports").Status(http.StatusBadRequest).JSON().Object().HasValue("error", "invalid_target").HasValue("reason", "invalid_target")
+		tokenFor("https://reports.example/#x").Status(http.StatusBadRequest)
+	})
+
+	It("keeps tokens without resource indicators working as before", func() {
+		h.bearer("GET", "/api/items", h.accessToken("read")).Status(http.StatusOK)
 	})
 })

@@ -96,7 +96,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			description: fmt.Sprintf("grant_type %q is not supported (valid: %s)", grant, grantNames())})
 		return
 	}
-	resp, oerr, err := handle(s, tokenRequest{r: r, st: s.realmOf(r), client: c, scopes: scopes, issuer: issuer})
+	resources, oerr := resourceIndicators(r.PostForm["resource"])
+	if oerr != nil {
+		s.writeOAuthError(w, r, *oerr)
+		return
+	}
+	resp, oerr, err := handle(s, tokenRequest{r: r, st: s.realmOf(r), client: c, scopes: scopes, resources: resources, issuer: issuer})
 	if oerr != nil {
 		s.writeOAuthError(w, r, *oerr)
 		return
@@ -345,7 +350,7 @@ func pkceChars(v string) bool {
 // duplicated returns a parameter sent more than once.
 func duplicated(v url.Values) (string, bool) {
 	for k, vs := range v {
-		if len(vs) > 1 {
+		if len(vs) > 1 && k != "resource" { // RFC 8707 §2: resource may repeat
 			return k, true
 		}
 	}
@@ -430,7 +435,12 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := "code_" + randomHex(16)
-	st.putCode(code, &authCode{client: c.ID, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
+	resources, oerr := resourceIndicators(q["resource"])
+	if oerr != nil {
+		back(oerr.reason, url.Values{"error": {oerr.code}, "error_description": {oerr.description}})
+		return
+	}
+	st.putCode(code, &authCode{client: c.ID, resources: resources, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
 		scopes: grantScopes(strings.Fields(q.Get("scope")), st.users[name].scopes, c.Scopes), expires: s.clock.Now().Add(time.Minute)}, s.clock.Now())
 	fault.NoteOf(r).Subject = name
 	back("", url.Values{"code": {code}})

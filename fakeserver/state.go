@@ -131,6 +131,7 @@ type session struct {
 type refreshToken struct {
 	user, client string
 	scopes       []string
+	resources    []string // RFC 8707 resource indicators of the grant
 	family       string
 	expires      time.Time
 	used         bool // rotated away: presenting it again is reuse
@@ -239,6 +240,7 @@ func (b *tokenBook) revokeUser(user string) {
 type authCode struct {
 	client, user, redirectURI string
 	scopes                    []string
+	resources                 []string // RFC 8707, from the authorization request
 	challenge                 string
 	expires                   time.Time
 	// A code is used once (RFC 6749 §4.1.2); grant is what it was
@@ -337,16 +339,21 @@ func grantScopes(requested []string, allowed ...[]string) []string {
 // issue mints an access token (and a refresh token when family is not
 // "-"). It signs holding no lock, so grants scale with cores; callers must
 // not hold st.mu.
-func (s *Server) issue(st *realm, issuer, subject, client string, scopes []string, family string, idToken bool) (tokenResponse, error) {
+func (s *Server) issue(st *realm, issuer, subject, client string, scopes, resources []string, family string, idToken bool) (tokenResponse, error) {
 	now := s.clock.Now()
 	lt := st.lifetime(s.cfg)
 	jti := s.tokens.newJTI()
-	aud := client
-	if aud == "" {
-		aud = "authchaos"
+	// RFC 8707: a token asked for resources is for them alone; without
+	// resource indicators it is for the client, as before.
+	aud := jwt.Audience(resources)
+	if len(aud) == 0 {
+		aud = jwt.Audience{client}
+		if client == "" {
+			aud = jwt.Audience{"authchaos"}
+		}
 	}
 	claims := jwt.Claims{
-		Issuer: issuer, Subject: subject, Audience: jwt.Audience{aud}, ID: jti,
+		Issuer: issuer, Subject: subject, Audience: aud, ID: jti,
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(lt.access)),
 	}
 	access, err := s.keys.sign(claims, accessClaims{Scope: strings.Join(scopes, " "), ClientID: client})
@@ -362,7 +369,7 @@ func (s *Server) issue(st *realm, issuer, subject, client string, scopes []strin
 		resp.issued.family = family
 		rt := "rt_" + randomHex(24)
 		st.mu.Lock()
-		st.putRefresh(rt, &refreshToken{user: subject, client: client, scopes: scopes, family: family, expires: now.Add(lt.refresh), revoked: st.deadFamilies[family]}, now)
+		st.putRefresh(rt, &refreshToken{user: subject, client: client, scopes: scopes, resources: resources, family: family, expires: now.Add(lt.refresh), revoked: st.deadFamilies[family]}, now)
 		st.mu.Unlock()
 		resp.RefreshToken = rt
 	}
@@ -475,7 +482,7 @@ func (e *env) Mint(name string, scopes []string) (string, string, error) {
 		return "", "", errors.New("no OAuth client is configured to issue tokens to")
 	}
 	c := e.s.cfg.Clients[0]
-	resp, err := e.s.issue(e.st, e.s.ownIssuer(), u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), "", false)
+	resp, err := e.s.issue(e.st, e.s.ownIssuer(), u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), nil, "", false)
 	return resp.AccessToken, resp.RefreshToken, err
 }
 

@@ -21,6 +21,7 @@ const (
 	BadSignature         Reason = "bad_signature"
 	WrongIssuer          Reason = "wrong_issuer"
 	IDTokenAsAccessToken Reason = "id_token_as_access_token"
+	AudienceMismatch     Reason = "audience_mismatch"
 
 	APIKeyRevoked Reason = "api_key_revoked"
 	InvalidAPIKey Reason = "invalid_api_key"
@@ -73,6 +74,7 @@ const (
 	UnsupportedResponseType    Reason = "unsupported_response_type"
 	MissingToken               Reason = "missing_token"
 	TokenClientMismatch        Reason = "token_client_mismatch"
+	InvalidTarget              Reason = "invalid_target"
 )
 
 // Reasons of routing, and of the layers scenarios put in front of the API.
