@@ -70,6 +70,7 @@ fuzz:
 	$(FUZZ) -fuzz='^FuzzVerifyToken$$' ./fakeserver/
 	$(FUZZ) -fuzz='^FuzzAPIRequest$$' ./fakeserver/
 	$(FUZZ) -fuzz='^FuzzLoginBody$$' ./fakeserver/
+	$(FUZZ) -fuzz='^FuzzDPoPProof$$' ./fakeserver/
 	$(FUZZ) -fuzz='^FuzzDispatch$$' ./suites/driver/
 	$(FUZZ) -fuzz='^FuzzTailBuffer$$' ./suites/driver/
 	$(FUZZ) -fuzz='^FuzzParseChallenges$$' ./clients/resilient/

@@ -27,7 +27,7 @@ type principal struct {
 // server.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, ch fault.Challenge) {
 	ch.Realm = s.cfg.Realm
-	if ch.Scheme == authn.Bearer {
+	if ch.Scheme == authn.Bearer || ch.Scheme == authn.DPoP {
 		ch.ResourceMetadata = s.issuerFor(r) + resourceMetadataPath
 	}
 	ch.Write(w, r)
@@ -113,7 +113,8 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, route config.Rout
 			Hint:    fmt.Sprintf("send credentials: this route accepts %s", strings.Join(schemes, ", ")),
 			Headers: s.moreChallenges(schemes)})
 		return principal{}, false
-	case !slices.Contains(schemes, cred.Scheme):
+	case !slices.Contains(schemes, cred.Scheme) && !(cred.Scheme == authn.DPoP && slices.Contains(schemes, authn.Bearer)):
+		// (A DPoP-bound token goes wherever a Bearer token may.)
 		// A client switches to a scheme it holds a credential for, so
 		// every accepted scheme gets a challenge, as for no credential.
 		s.deny(w, r, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
@@ -145,6 +146,36 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, route config.Rout
 		return principal{}, false
 	}
 	return who, true
+}
+
+// possession checks RFC 9449 §7: a token bound to a key comes with the
+// DPoP scheme and a proof signed by that key; an unbound one as Bearer.
+func (s *Server) possession(r *http.Request, st *realm, cred authn.Credential, cnf *confirmation) *fault.Challenge {
+	hint := "send the token with the DPoP scheme and a fresh proof (RFC 9449 §7), and retry once"
+	switch {
+	case cnf == nil && cred.Scheme == authn.DPoP:
+		return &fault.Challenge{Scheme: authn.DPoP, Error: "invalid_token", Description: "the access token is not bound to a DPoP key; send it as Bearer",
+			Reason: journal.InvalidDPoPProof, Hint: "send an unbound token with the Bearer scheme"}
+	case cnf == nil:
+		return nil
+	case cred.Scheme == authn.Bearer:
+		return &fault.Challenge{Scheme: authn.DPoP, Error: "invalid_token", Description: "the access token is bound to a DPoP key and must come with the DPoP scheme and a proof",
+			Reason: journal.DPoPBoundAsBearer, Hint: hint, Algs: strings.Join(dpopAlgNames(), " ")}
+	}
+	jkt, derr := s.checkDPoP(r, st, s.requestURL(r), cred.Secret)
+	if derr == nil && jkt != cnf.JKT {
+		derr = &dpopError{code: "invalid_dpop_proof", reason: journal.InvalidDPoPProof, description: "the proof is signed by another key than the one the token is bound to"}
+	}
+	if derr == nil {
+		return nil
+	}
+	ch := &fault.Challenge{Scheme: authn.DPoP, Error: derr.code, Description: derr.description, Reason: derr.reason, Hint: hint,
+		Algs: strings.Join(dpopAlgNames(), " ")}
+	if derr.code == "use_dpop_nonce" {
+		ch.Headers = http.Header{"Dpop-Nonce": {s.dpopNonce(st, s.clock.Now())}}
+		ch.Hint = "retry once with a new proof that carries the nonce from DPoP-Nonce"
+	}
+	return ch
 }
 
 // forResource reports whether a token's audience lets it in at the API.
@@ -231,7 +262,7 @@ func missingAll(need, have []string) []string {
 func (s *Server) authenticate(r *http.Request, st *realm, cred authn.Credential) (principal, *fault.Challenge) {
 	now := s.clock.Now()
 	switch cred.Scheme {
-	case authn.Bearer:
+	case authn.Bearer, authn.DPoP:
 		claims, extra, err := s.keys.verify(cred.Secret, s.issuerFor(r), now.Add(st.knobs.Skew))
 		if err != nil {
 			var te *tokenError
@@ -253,6 +284,9 @@ func (s *Server) authenticate(r *http.Request, st *realm, cred authn.Credential)
 		if s.tokens.isRevoked(claims.ID, claims.Subject) {
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "the access token was revoked", Reason: journal.TokenRevoked,
 				Hint: "get a new access token (refresh it or authenticate again) and retry once"}
+		}
+		if ch := s.possession(r, st, cred, extra.Cnf); ch != nil {
+			return principal{}, ch
 		}
 		p := principal{user: claims.Subject, scopes: strings.Fields(extra.Scope)}
 		if u, ok := st.users[claims.Subject]; ok { // roles never change after activation

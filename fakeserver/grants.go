@@ -22,6 +22,7 @@ type tokenRequest struct {
 	// resources are the RFC 8707 resource indicators asked for.
 	resources []string
 	issuer    string
+	jkt       string // the DPoP key the request proved, RFC 9449
 }
 
 // form is one field of the request.
@@ -64,7 +65,8 @@ func grantNames() string {
 }
 
 func (s *Server) grantClientCredentials(t tokenRequest) (tokenResponse, *oauthError, error) {
-	resp, err := s.issue(t.st, t.issuer, t.client.ID, t.client.ID, grantScopes(t.scopes, t.client.Scopes), t.resources, "-", false)
+	resp, err := s.issue(t.st, mint{issuer: t.issuer, subject: t.client.ID, client: t.client.ID, scopes: grantScopes(t.scopes, t.client.Scopes),
+		resources: t.resources, family: "-", jkt: t.jkt})
 	return resp, nil, err
 }
 
@@ -76,7 +78,8 @@ func (s *Server) grantPassword(t tokenRequest) (tokenResponse, *oauthError, erro
 		return tokenResponse{}, &oauthError{status: 400, code: oauthCode(e.reason), reason: e.reason, description: e.description, hint: e.hint}, nil
 	}
 	fault.NoteOf(t.r).Subject = u.name
-	resp, err := s.issue(t.st, t.issuer, u.name, t.client.ID, grantScopes(t.scopes, u.scopes, t.client.Scopes), t.resources, "", true)
+	resp, err := s.issue(t.st, mint{issuer: t.issuer, subject: u.name, client: t.client.ID, scopes: grantScopes(t.scopes, u.scopes, t.client.Scopes),
+		resources: t.resources, idToken: true, jkt: t.jkt})
 	return resp, nil, err
 }
 
@@ -119,7 +122,7 @@ func (s *Server) grantRefresh(t tokenRequest) (tokenResponse, *oauthError, error
 		}
 		resources = t.resources
 	}
-	resp, err := s.issue(st, t.issuer, rt.user, t.client.ID, granted, resources, family, false)
+	resp, err := s.issue(st, mint{issuer: t.issuer, subject: rt.user, client: t.client.ID, scopes: granted, resources: resources, family: family, jkt: t.jkt})
 	if !st.knobs.RotateRefresh {
 		resp.RefreshToken = t.form("refresh_token")
 	}
@@ -139,7 +142,7 @@ func (s *Server) grantCode(t tokenRequest) (tokenResponse, *oauthError, error) {
 	if len(t.resources) > 0 {
 		resources = t.resources
 	}
-	resp, err := s.issue(st, t.issuer, code.user, t.client.ID, code.scopes, resources, "", true)
+	resp, err := s.issue(st, mint{issuer: t.issuer, subject: code.user, client: t.client.ID, scopes: code.scopes, resources: resources, idToken: true, jkt: t.jkt})
 	if err == nil {
 		st.mu.Lock()
 		code.grant = resp.issued

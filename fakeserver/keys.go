@@ -86,9 +86,16 @@ func (k *keyring) jwks() jose.JSONWebKeySet {
 // accessClaims are the JWT claims of an access token beyond the
 // registered ones.
 type accessClaims struct {
-	Scope    string `json:"scope,omitempty"`
-	ClientID string `json:"client_id,omitempty"`
-	Name     string `json:"name,omitempty"`
+	Scope    string        `json:"scope,omitempty"`
+	ClientID string        `json:"client_id,omitempty"`
+	Name     string        `json:"name,omitempty"`
+	Cnf      *confirmation `json:"cnf,omitempty"`
+}
+
+// confirmation is RFC 7800's cnf claim, as RFC 9449 §6 binds a token to
+// the DPoP key whose thumbprint it names.
+type confirmation struct {
+	JKT string `json:"jkt"`
 }
 
 func (k *keyring) sign(claims jwt.Claims, extra any) (string, error) {

@@ -52,6 +52,7 @@ func (s *Server) serverMetadata(iss string) map[string]any {
 		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post"},
 		"code_challenge_methods_supported":              []string{"S256"},
 		"scopes_supported":                              s.scopesSupported(),
+		"dpop_signing_alg_values_supported":             dpopAlgNames(),
 		// RFC 9207: authorization responses carry iss.
 		"authorization_response_iss_parameter_supported": true,
 	}
@@ -65,11 +66,12 @@ func (s *Server) handleAuthServerMetadata(w http.ResponseWriter, r *http.Request
 func (s *Server) handleResourceMetadata(w http.ResponseWriter, r *http.Request) {
 	iss := s.issuerFor(r)
 	fault.WriteJSON(w, http.StatusOK, map[string]any{
-		"resource":                 iss + "/api/",
-		"authorization_servers":    []string{iss},
-		"scopes_supported":         s.scopesSupported(),
-		"bearer_methods_supported": []string{"header"},
-		"resource_name":            "authchaos fake API",
+		"resource":                          iss + "/api/",
+		"authorization_servers":             []string{iss},
+		"scopes_supported":                  s.scopesSupported(),
+		"bearer_methods_supported":          []string{"header"},
+		"dpop_signing_alg_values_supported": dpopAlgNames(),
+		"resource_name":                     "authchaos fake API",
 	})
 }
 

@@ -101,7 +101,27 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.writeOAuthError(w, r, *oerr)
 		return
 	}
-	resp, oerr, err := handle(s, tokenRequest{r: r, st: s.realmOf(r), client: c, scopes: scopes, resources: resources, issuer: issuer})
+	st := s.realmOf(r)
+	var jkt string
+	if len(r.Header.Values("DPoP")) > 0 {
+		// RFC 9449 §5: a proof at the token endpoint binds the tokens to
+		// its key; a refused one is a 400 with the error, and the current
+		// nonce when that is what was missing.
+		var derr *dpopError
+		if jkt, derr = s.checkDPoP(r, st, issuer+"/oauth/token", ""); derr != nil {
+			e := oauthError{status: 400, code: derr.code, reason: derr.reason, description: derr.description}
+			if derr.code == "use_dpop_nonce" {
+				w.Header().Set("DPoP-Nonce", s.dpopNonce(st, s.clock.Now()))
+				e.hint = "retry once with a new proof that carries the nonce from DPoP-Nonce"
+			}
+			s.writeOAuthError(w, r, e)
+			return
+		}
+		if n := s.dpopNonce(st, s.clock.Now()); n != "" {
+			w.Header().Set("DPoP-Nonce", n)
+		}
+	}
+	resp, oerr, err := handle(s, tokenRequest{r: r, st: st, client: c, scopes: scopes, resources: resources, issuer: issuer, jkt: jkt})
 	if oerr != nil {
 		s.writeOAuthError(w, r, *oerr)
 		return

@@ -46,6 +46,8 @@ type Server struct {
 	adminHosts []string // more host names the admin API answers at
 	limits     Limits
 	fp         authn.Fingerprinter // keyed per server: journal fingerprints resist dictionaries
+	nonceKey   []byte              // derives DPoP nonces
+	dpopSeen   dpopReplay          // jtis of recent DPoP proofs
 	stream     stream              // the live view's subscribers
 	// heard is the origin requests came to while the server runs inside
 	// someone else's listener (httptest): the issuer for tokens minted
@@ -119,6 +121,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.limits = s.limits.withDefaults()
 	s.fp = authn.NewFingerprinter()
+	s.nonceKey = []byte(randomHex(16))
 	s.journal = journal.New(s.cfg.JournalCap)
 	s.metrics = newMetrics()
 	if s.logger != nil {

@@ -336,10 +336,21 @@ func grantScopes(requested []string, allowed ...[]string) []string {
 	return out
 }
 
-// issue mints an access token (and a refresh token when family is not
+// mint is what one grant issues: who, for which client, with which
+// scopes, for which resources (RFC 8707), bound to which key (RFC 9449).
+type mint struct {
+	issuer, subject, client string
+	scopes, resources       []string
+	family                  string // refresh-token family; "" a new one, "-" no refresh token
+	idToken                 bool   // an ID token too, when scope has openid
+	jkt                     string // DPoP key thumbprint; "" for a Bearer token
+}
+
+// issue mints an access token (and a refresh token unless m.family is
 // "-"). It signs holding no lock, so grants scale with cores; callers must
 // not hold st.mu.
-func (s *Server) issue(st *realm, issuer, subject, client string, scopes, resources []string, family string, idToken bool) (tokenResponse, error) {
+func (s *Server) issue(st *realm, m mint) (tokenResponse, error) {
+	issuer, subject, client, scopes, resources, family, idToken := m.issuer, m.subject, m.client, m.scopes, m.resources, m.family, m.idToken
 	now := s.clock.Now()
 	lt := st.lifetime(s.cfg)
 	jti := s.tokens.newJTI()
@@ -356,11 +367,16 @@ func (s *Server) issue(st *realm, issuer, subject, client string, scopes, resour
 		Issuer: issuer, Subject: subject, Audience: aud, ID: jti,
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(lt.access)),
 	}
-	access, err := s.keys.sign(claims, accessClaims{Scope: strings.Join(scopes, " "), ClientID: client})
+	extra := accessClaims{Scope: strings.Join(scopes, " "), ClientID: client}
+	tokenType := "Bearer"
+	if m.jkt != "" {
+		extra.Cnf, tokenType = &confirmation{JKT: m.jkt}, "DPoP"
+	}
+	access, err := s.keys.sign(claims, extra)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	resp := tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(lt.access / time.Second), Scope: strings.Join(scopes, " "),
+	resp := tokenResponse{AccessToken: access, TokenType: tokenType, ExpiresIn: int64(lt.access / time.Second), Scope: strings.Join(scopes, " "),
 		issued: issued{jti: jti, exp: now.Add(lt.access)}}
 	if family != "-" {
 		if family == "" {
@@ -482,7 +498,7 @@ func (e *env) Mint(name string, scopes []string) (string, string, error) {
 		return "", "", errors.New("no OAuth client is configured to issue tokens to")
 	}
 	c := e.s.cfg.Clients[0]
-	resp, err := e.s.issue(e.st, e.s.ownIssuer(), u.name, c.ID, grantScopes(scopes, u.scopes, c.Scopes), nil, "", false)
+	resp, err := e.s.issue(e.st, mint{issuer: e.s.ownIssuer(), subject: u.name, client: c.ID, scopes: grantScopes(scopes, u.scopes, c.Scopes)})
 	return resp.AccessToken, resp.RefreshToken, err
 }
 

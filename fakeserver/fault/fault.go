@@ -38,6 +38,11 @@ type Knobs struct {
 	// reuse of an old one as theft: the whole family is revoked.
 	RotateRefresh bool
 
+	// DPoPNonce makes the token endpoint and the API demand a server
+	// nonce in DPoP proofs (RFC 9449 §8, §9); the nonce changes every
+	// DPoPNonce on the virtual clock. Zero: no nonce is asked for.
+	DPoPNonce time.Duration
+
 	LockoutAfter int  // wrong passwords before the account locks; 0 never
 	RequireMFA   bool // logins and password grants need a one-time code
 	SessionLimit int  // live sessions per user; 0 unlimited
@@ -163,10 +168,12 @@ type Challenge struct {
 	Scope       string // RFC 6750 scope for insufficient_scope
 	// ResourceMetadata is the RFC 9728 protected resource metadata URL.
 	ResourceMetadata string
-	Reason           journal.Reason // machine-readable, in the body and the journal
-	Hint             string         // what to do about it, for a human
-	Headers          http.Header
-	Extra            map[string]any // more body fields
+	// Algs are the signature algorithms a DPoP proof may use (RFC 9449 §7.1).
+	Algs    string
+	Reason  journal.Reason // machine-readable, in the body and the journal
+	Hint    string         // what to do about it, for a human
+	Headers http.Header
+	Extra   map[string]any // more body fields
 }
 
 // Header renders the WWW-Authenticate value.
@@ -184,6 +191,7 @@ func (c Challenge) Header() string {
 	add("error", attrValue(c.Error))
 	add("error_description", attrValue(c.Description))
 	add("scope", attrValue(c.Scope))
+	add("algs", attrValue(c.Algs))
 	add("resource_metadata", attrValue(c.ResourceMetadata))
 	if len(params) == 0 {
 		return c.Scheme

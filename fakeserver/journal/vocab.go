@@ -22,6 +22,9 @@ const (
 	WrongIssuer          Reason = "wrong_issuer"
 	IDTokenAsAccessToken Reason = "id_token_as_access_token"
 	AudienceMismatch     Reason = "audience_mismatch"
+	InvalidDPoPProof     Reason = "invalid_dpop_proof"
+	UseDPoPNonce         Reason = "use_dpop_nonce"
+	DPoPBoundAsBearer    Reason = "dpop_bound_as_bearer"
 
 	APIKeyRevoked Reason = "api_key_revoked"
 	InvalidAPIKey Reason = "invalid_api_key"

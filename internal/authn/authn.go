@@ -25,6 +25,9 @@ const (
 	APIKey = "ApiKey"
 	Cookie = "Cookie"
 	None   = "none"
+	// DPoP is RFC 9449's scheme: an access token bound to a key, sent
+	// with a proof of possession in the DPoP header.
+	DPoP = "DPoP"
 )
 
 // SessionCookie is the name of the fake server's session cookie.
@@ -128,11 +131,11 @@ func ParseAuthorization(h string) (Credential, error) {
 			Reason: fmt.Sprintf("the scheme appears twice (%q): the credential value already starts with %q, send the scheme once", scheme+" "+again+" ...", again+" ")}
 	}
 	switch canonical {
-	case Bearer:
+	case Bearer, DPoP:
 		if !isB64Token(rest) {
-			return Credential{Scheme: Bearer}, &MalformedError{Scheme: Bearer, Reason: "token has characters outside RFC 6750 b64token (letters, digits, -._~+/ and trailing =)"}
+			return Credential{Scheme: canonical}, &MalformedError{Scheme: canonical, Reason: "token has characters outside RFC 6750 b64token (letters, digits, -._~+/ and trailing =)"}
 		}
-		return Credential{Scheme: Bearer, Secret: rest}, nil
+		return Credential{Scheme: canonical, Secret: rest}, nil
 	case Basic:
 		raw, err := base64.StdEncoding.DecodeString(rest)
 		if err != nil {
@@ -158,7 +161,7 @@ func ParseAuthorization(h string) (Credential, error) {
 }
 
 func canonicalScheme(s string) string {
-	for _, known := range []string{Bearer, Basic, APIKey} {
+	for _, known := range []string{Bearer, Basic, APIKey, DPoP} {
 		if strings.EqualFold(s, known) {
 			return known
 		}

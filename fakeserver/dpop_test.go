@@ -1,0 +1,150 @@
+package fakeserver_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/gavv/httpexpect/v2"
+	"github.com/go-jose/go-jose/v4"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/scenarios"
+	"github.com/authchaos/authchaos/suites/adapter"
+)
+
+// dpopKey is a client's DPoP key pair, signing proofs as RFC 9449 §4 says.
+type dpopKey struct {
+	signer jose.Signer
+	n      atomic.Int64
+}
+
+func newDPoPKey() *dpopKey {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	Expect(err).NotTo(HaveOccurred())
+	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt")
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: priv}, opts)
+	Expect(err).NotTo(HaveOccurred())
+	return &dpopKey{signer: signer}
+}
+
+// proof signs a proof for method and url at iat, for an access token
+// (ath) when one is given, with a nonce when one is given.
+func (k *dpopKey) proof(method, url string, iat time.Time, token, nonce string) string {
+	claims := map[string]any{"jti": "p" + strconv.FormatInt(k.n.Add(1), 10), "htm": method, "htu": url, "iat": iat.Unix()}
+	if token != "" {
+		sum := sha256.Sum256([]byte(token))
+		claims["ath"] = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	if nonce != "" {
+		claims["nonce"] = nonce
+	}
+	b, _ := json.Marshal(claims)
+	jws, err := k.signer.Sign(b)
+	Expect(err).NotTo(HaveOccurred())
+	out, err := jws.CompactSerialize()
+	Expect(err).NotTo(HaveOccurred())
+	return out
+}
+
+// A scenario for these specs only, so a nonce can be asked for before the
+// catalog has its dpop-nonce scenario.
+func init() {
+	scenarios.Register(&scenarios.Scenario{
+		ID: "spec-dpop-nonce", Title: "spec only", Category: "spec", Recovery: scenarios.Refresh,
+		Summary: "DPoP nonces every 30s", Sources: []string{"spec"},
+		Explain:  scenarios.Explain{Symptom: "-", Cause: "-", UserFix: "-", OwnerFix: "-", TellApart: "-"},
+		Install:  func(env fault.Env, _ scenarios.Params) error { env.Knobs().DPoPNonce = 30 * time.Second; return nil },
+		Workload: scenarios.Workload{Auth: adapter.AuthOAuth2ClientCredentials, Steps: []scenarios.Step{scenarios.Get("/api/items")}},
+	})
+}
+
+var _ = Describe("DPoP (RFC 9449)", func() {
+	var (
+		h   *harness
+		key *dpopKey
+	)
+	BeforeEach(func() {
+		h = serve()
+		key = newDPoPKey()
+	})
+	tokenWith := func(proof string) *httpexpect.Response {
+		return h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).WithHeader("DPoP", proof).
+			WithFormField("grant_type", "client_credentials").WithFormField("scope", "read").Expect()
+	}
+	callWith := func(token, proof string) *httpexpect.Response {
+		req := h.e.GET("/api/items").WithHeader("Authorization", "DPoP "+token)
+		if proof != "" {
+			req = req.WithHeader("DPoP", proof)
+		}
+		return req.Expect()
+	}
+	now := func() time.Time { return h.Clock().Now() }
+
+	It("binds a token to the proof's key and lets it in only with a fresh proof by that key", func() {
+		obj := tokenWith(key.proof("POST", h.URL()+"/oauth/token", now(), "", "")).Status(http.StatusOK).JSON().Object()
+		obj.HasValue("token_type", "DPoP")
+		token := obj.Value("access_token").String().Raw()
+		api := h.URL() + "/api/items"
+
+		callWith(token, key.proof("GET", api, now(), token, "")).Status(http.StatusOK)
+
+		proof := key.proof("GET", api, now(), token, "")
+		callWith(token, proof).Status(http.StatusOK)
+		r := callWith(token, proof).Status(http.StatusUnauthorized) // replayed
+		r.Header("WWW-Authenticate").HasPrefix(`DPoP realm="authchaos", error="invalid_dpop_proof"`).Contains(`algs="ES256`)
+		r.JSON().Object().Value("error_description").String().Contains("jti was used before")
+
+		for _, bad := range []string{
+			key.proof("POST", api, now(), token, ""),                    // wrong method
+			key.proof("GET", h.URL()+"/api/me", now(), token, ""),       // wrong URL
+			key.proof("GET", api, now().Add(-5*time.Minute), token, ""), // too old
+			key.proof("GET", api, now(), "another-token", ""),           // wrong ath
+			newDPoPKey().proof("GET", api, now(), token, ""),            // another key
+		} {
+			callWith(token, bad).Status(http.StatusUnauthorized).JSON().Object().HasValue("reason", "invalid_dpop_proof")
+		}
+		callWith(token, "").Status(http.StatusUnauthorized).JSON().Object().HasValue("reason", "invalid_dpop_proof")
+		h.bearer("GET", "/api/items", token).Status(http.StatusUnauthorized).JSON().Object().HasValue("reason", "dpop_bound_as_bearer")
+	})
+
+	It("refuses a proof that is not a dpop+jwt signed by the key it carries", func() {
+		tokenWith("not-a-jws").Status(http.StatusBadRequest).JSON().Object().HasValue("error", "invalid_dpop_proof")
+	})
+
+	It("demands the server's nonce at the token endpoint and the API, which rotates on the virtual clock", func() {
+		Expect(h.Apply(fakeserver.Activation{{ID: "spec-dpop-nonce"}})).To(Succeed())
+		tokenURL := h.URL() + "/oauth/token"
+		r := tokenWith(key.proof("POST", tokenURL, now(), "", "")).Status(http.StatusBadRequest)
+		r.JSON().Object().HasValue("error", "use_dpop_nonce")
+		nonce := r.Header("DPoP-Nonce").NotEmpty().Raw()
+		obj := tokenWith(key.proof("POST", tokenURL, now(), "", nonce)).Status(http.StatusOK).JSON().Object()
+		token := obj.Value("access_token").String().Raw()
+
+		api := h.URL() + "/api/items"
+		callWith(token, key.proof("GET", api, now(), token, nonce)).Status(http.StatusOK)
+		h.Advance(30 * time.Second) // the nonce rotates
+		r = callWith(token, key.proof("GET", api, now(), token, nonce)).Status(http.StatusUnauthorized)
+		r.Header("WWW-Authenticate").HasPrefix(`DPoP realm="authchaos", error="use_dpop_nonce"`)
+		fresh := r.Header("DPoP-Nonce").NotEmpty().Raw()
+		Expect(fresh).NotTo(Equal(nonce))
+		callWith(token, key.proof("GET", api, now(), token, fresh)).Status(http.StatusOK)
+	})
+
+	It("announces DPoP in both metadata documents", func() {
+		h.e.GET("/.well-known/oauth-authorization-server").Expect().JSON().Object().
+			Value("dpop_signing_alg_values_supported").Array().ContainsAll("ES256", "EdDSA")
+		h.e.GET("/.well-known/oauth-protected-resource").Expect().JSON().Object().
+			Value("dpop_signing_alg_values_supported").Array().ContainsAll("ES256")
+	})
+})
