@@ -40,6 +40,7 @@ var grants = map[string]grant{
 	"password":           (*Server).grantPassword,
 	"refresh_token":      (*Server).grantRefresh,
 	"authorization_code": (*Server).grantCode,
+	deviceCodeGrant:      (*Server).grantDevice,
 }
 
 // resourceIndicators reads RFC 8707 resource parameters: absolute URIs

@@ -131,7 +131,7 @@ var _ = Describe("The token endpoint (RFC 6749)", func() {
 	})
 
 	It("answers an unsupported grant type with unsupported_grant_type, listing the valid ones", func() {
-		h.token(map[string]string{"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}).
+		h.token(map[string]string{"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange"}).
 			Status(http.StatusBadRequest).JSON().Object().HasValue("error", "unsupported_grant_type").
 			Value("error_description").String().Contains("client_credentials")
 	})

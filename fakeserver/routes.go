@@ -21,6 +21,7 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("GET "+authServerMetadataPath, s.handleAuthServerMetadata)
 	app.HandleFunc("GET "+resourceMetadataPath, s.handleResourceMetadata)
 	app.HandleFunc("POST /oauth/introspect", s.handleIntrospect)
+	app.HandleFunc("POST /oauth/device_authorization", s.handleDeviceAuthorization)
 	app.HandleFunc("GET /userinfo", s.handleUserinfo)
 	app.HandleFunc("POST /userinfo", s.handleUserinfo)
 	app.HandleFunc("GET /jwks", s.handleJWKS)
@@ -30,7 +31,7 @@ func (s *Server) routes() http.Handler {
 	// A known endpoint asked with the wrong method is 405 with Allow, not
 	// the catch-all's 404 (RFC 9110 §15.5.6).
 	for path, allow := range map[string]string{
-		"/oauth/token": "POST", "/oauth/authorize": "GET", "/oauth/revoke": "POST", "/oauth/introspect": "POST",
+		"/oauth/token": "POST", "/oauth/authorize": "GET", "/oauth/revoke": "POST", "/oauth/introspect": "POST", "/oauth/device_authorization": "POST",
 		authServerMetadataPath: "GET", resourceMetadataPath: "GET", "/userinfo": "GET, POST",
 		"/.well-known/openid-configuration": "GET", "/jwks": "GET", "/login": "POST", "/logout": "POST",
 	} {

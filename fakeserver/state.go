@@ -50,6 +50,8 @@ type realm struct {
 	// The order sessions, refresh tokens and codes were made in, so the
 	// oldest go first when their maps are full (see admit).
 	sessionOrder, refreshOrder, codeOrder []string
+	devices                               map[string]*deviceGrant // by device code
+	deviceOrder                           []string
 }
 
 // What a realm holds at most. Past its lifetime on the virtual clock an
@@ -271,6 +273,7 @@ func (s *Server) newRealm() *realm {
 		refresh:      map[string]*refreshToken{},
 		codes:        map[string]*authCode{},
 		deadFamilies: map[string]bool{},
+		devices:      map[string]*deviceGrant{},
 	}
 	for _, u := range s.cfg.Users {
 		st.users[u.Username] = &user{name: u.Username, password: u.Password, scopes: u.Scopes, roles: u.Roles}
@@ -572,6 +575,8 @@ func (e *env) doLocked(a fault.Action, arg string) error {
 		for _, rt := range st.refresh {
 			rt.expires = now
 		}
+	case fault.ApproveDevice, fault.DenyDevice:
+		return st.decideDevices(arg, a == fault.ApproveDevice, e.Account().User)
 	default:
 		return fmt.Errorf("unknown action %q (valid: %s)", a, actionNames())
 	}

@@ -43,6 +43,11 @@ type Knobs struct {
 	// DPoPNonce on the virtual clock. Zero: no nonce is asked for.
 	DPoPNonce time.Duration
 
+	// DeviceCodeTTL is how long a device code lives (RFC 8628); zero
+	// means 10 minutes. DeviceInterval is the polling interval the
+	// server asks for; zero means 5 seconds.
+	DeviceCodeTTL, DeviceInterval time.Duration
+
 	LockoutAfter int  // wrong passwords before the account locks; 0 never
 	RequireMFA   bool // logins and password grants need a one-time code
 	SessionLimit int  // live sessions per user; 0 unlimited
@@ -123,10 +128,12 @@ const (
 	RotateSigningKey   Action = "rotate-signing-key"   // old kid leaves JWKS
 	ChangePassword     Action = "change-password"      // arg: user; kills sessions, refresh tokens
 	ExpireRefreshToken Action = "expire-refresh-tokens"
+	ApproveDevice      Action = "approve-device" // arg: user code, or "" for every pending one; the user on the phone says yes
+	DenyDevice         Action = "deny-device"    // arg: user code, or ""; the user says no
 )
 
 // Actions lists every Action, for error messages and the admin API.
-var Actions = []Action{RevokeAccessTokens, RevokeAPIKey, RotateSigningKey, ChangePassword, ExpireRefreshToken}
+var Actions = []Action{RevokeAccessTokens, RevokeAPIKey, RotateSigningKey, ChangePassword, ExpireRefreshToken, ApproveDevice, DenyDevice}
 
 // Note is what the journal records about a request beyond its status. The
 // server attaches one to every request's context; whoever decides the

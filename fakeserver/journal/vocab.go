@@ -78,6 +78,12 @@ const (
 	MissingToken               Reason = "missing_token"
 	TokenClientMismatch        Reason = "token_client_mismatch"
 	InvalidTarget              Reason = "invalid_target"
+	DeviceCodeUnknown          Reason = "device_code_unknown"
+	DeviceCodeUsed             Reason = "device_code_used"
+	DeviceCodeExpired          Reason = "device_code_expired"
+	DeviceAccessDenied         Reason = "device_access_denied"
+	DeviceSlowDown             Reason = "device_slow_down"
+	DevicePending              Reason = "device_authorization_pending"
 )
 
 // Reasons of routing, and of the layers scenarios put in front of the API.
