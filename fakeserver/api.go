@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,8 @@ type principal struct {
 	user   string
 	scopes []string
 	roles  []string
+	acr    string    // Bearer and DPoP tokens: how the user authenticated
+	authAt time.Time // and when
 }
 
 // deny writes a 401 or 403 challenge in the server's realm. A Bearer
@@ -140,12 +143,39 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, route config.Rout
 			Hint: "ask for a token with the scopes in the scope parameter, then retry"})
 		return principal{}, false
 	}
+	if ch := s.stepUp(st, route, cred, who); ch != nil {
+		s.deny(w, r, *ch)
+		return principal{}, false
+	}
 	if missing := missingAll(roles, who.roles); len(missing) > 0 {
 		fault.Refuse(http.StatusForbidden, journal.InsufficientRole,
 			fmt.Sprintf("authenticated as %s, but this route needs role %s: a new token will not help, ask an administrator", who.user, strings.Join(missing, ", "))).Write(w, r)
 		return principal{}, false
 	}
 	return who, true
+}
+
+// stepUp is RFC 9470: a route that needs a stronger or fresher
+// authentication than the token carries answers 401
+// insufficient_user_authentication, saying what it needs.
+func (s *Server) stepUp(st *realm, route config.Route, cred authn.Credential, who principal) *fault.Challenge {
+	need := st.knobs.StepUp
+	if need == nil || need.Path != route.Path || (cred.Scheme != authn.Bearer && cred.Scheme != authn.DPoP) {
+		return nil
+	}
+	ch := &fault.Challenge{Scheme: cred.Scheme, Error: "insufficient_user_authentication", Reason: journal.InsufficientUserAuthentication,
+		Hint: "authenticate the user again as the challenge says (acr_values, max_age), get a new token, and retry once"}
+	switch {
+	case need.ACR != "" && who.acr != need.ACR:
+		ch.ACRValues = need.ACR
+		ch.Description = fmt.Sprintf("this route needs authentication %s; the token carries %q", need.ACR, who.acr)
+	case need.MaxAge > 0 && (who.authAt.IsZero() || s.clock.Now().Sub(who.authAt) > need.MaxAge):
+		ch.MaxAge = strconv.Itoa(int(need.MaxAge / time.Second))
+		ch.Description = fmt.Sprintf("this route needs an authentication at most %s old", need.MaxAge)
+	default:
+		return nil
+	}
+	return ch
 }
 
 // possession checks RFC 9449 §7: a token bound to a key comes with the
@@ -288,7 +318,10 @@ func (s *Server) authenticate(r *http.Request, st *realm, cred authn.Credential)
 		if ch := s.possession(r, st, cred, extra.Cnf); ch != nil {
 			return principal{}, ch
 		}
-		p := principal{user: claims.Subject, scopes: strings.Fields(extra.Scope)}
+		p := principal{user: claims.Subject, scopes: strings.Fields(extra.Scope), acr: extra.ACR}
+		if extra.AuthTime > 0 {
+			p.authAt = time.Unix(extra.AuthTime, 0)
+		}
 		if u, ok := st.users[claims.Subject]; ok { // roles never change after activation
 			p.roles = u.roles
 		}

@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ func FuzzDPoPProof(f *testing.F) {
 	}
 	s := MustNew()
 	f.Fuzz(func(t *testing.T, proof string) {
-		r := httptest.NewRequest("GET", "/api/items", nil)
+		r := httptest.NewRequest(http.MethodGet, "/api/items", nil)
 		r.Header.Set("DPoP", proof)
 		jkt, derr := s.checkDPoP(r, s.cur.Load(), "http://example.com/api/items", "tok")
 		switch {

@@ -74,13 +74,21 @@ func (s *Server) grantClientCredentials(t tokenRequest) (tokenResponse, *oauthEr
 func (s *Server) grantPassword(t tokenRequest) (tokenResponse, *oauthError, error) {
 	t.st.mu.Lock()
 	u, e := s.checkPasswordLocked(t.st, t.form("username"), t.form("password"), t.form("otp"))
+	level := userAuth{acr: acrPassword, time: s.clock.Now()}
+	if e == nil && t.form("otp") != "" {
+		// A valid one-time code makes it a second factor, whether or not
+		// the scenario requires one.
+		if e = s.checkOTP(t.st, u.name, t.form("otp")); e == nil {
+			level.acr = acrMFA
+		}
+	}
 	t.st.mu.Unlock()
 	if e != nil {
 		return tokenResponse{}, &oauthError{status: 400, code: oauthCode(e.reason), reason: e.reason, description: e.description, hint: e.hint}, nil
 	}
 	fault.NoteOf(t.r).Subject = u.name
 	resp, err := s.issue(t.st, mint{issuer: t.issuer, subject: u.name, client: t.client.ID, scopes: grantScopes(t.scopes, u.scopes, t.client.Scopes),
-		resources: t.resources, idToken: true, jkt: t.jkt})
+		resources: t.resources, idToken: true, jkt: t.jkt, authn: level})
 	return resp, nil, err
 }
 
@@ -123,7 +131,7 @@ func (s *Server) grantRefresh(t tokenRequest) (tokenResponse, *oauthError, error
 		}
 		resources = t.resources
 	}
-	resp, err := s.issue(st, mint{issuer: t.issuer, subject: rt.user, client: t.client.ID, scopes: granted, resources: resources, family: family, jkt: t.jkt})
+	resp, err := s.issue(st, mint{issuer: t.issuer, subject: rt.user, client: t.client.ID, scopes: granted, resources: resources, family: family, jkt: t.jkt, authn: rt.authn})
 	if !st.knobs.RotateRefresh {
 		resp.RefreshToken = t.form("refresh_token")
 	}
@@ -143,7 +151,7 @@ func (s *Server) grantCode(t tokenRequest) (tokenResponse, *oauthError, error) {
 	if len(t.resources) > 0 {
 		resources = t.resources
 	}
-	resp, err := s.issue(st, mint{issuer: t.issuer, subject: code.user, client: t.client.ID, scopes: code.scopes, resources: resources, idToken: true, jkt: t.jkt})
+	resp, err := s.issue(st, mint{issuer: t.issuer, subject: code.user, client: t.client.ID, scopes: code.scopes, resources: resources, idToken: true, jkt: t.jkt, authn: code.authn})
 	if err == nil {
 		st.mu.Lock()
 		code.grant = resp.issued

@@ -90,6 +90,10 @@ type accessClaims struct {
 	ClientID string        `json:"client_id,omitempty"`
 	Name     string        `json:"name,omitempty"`
 	Cnf      *confirmation `json:"cnf,omitempty"`
+	// ACR and AuthTime say how and when the user authenticated (OpenID
+	// Connect Core §2, RFC 9470 §2): "pwd" or "mfa".
+	ACR      string `json:"acr,omitempty"`
+	AuthTime int64  `json:"auth_time,omitempty"`
 }
 
 // confirmation is RFC 7800's cnf claim, as RFC 9449 §6 binds a token to

@@ -227,19 +227,27 @@ func (s *Server) checkPasswordLocked(st *realm, name, password, otp string) (*us
 		return nil, &loginError{journal.WrongPassword, desc, "check the credentials; do not retry automatically, accounts lock after repeated failures"}
 	}
 	if st.knobs.RequireMFA {
-		now, step := s.clock.Now(), st.lifetime(s.cfg).otp
-		switch otp {
-		case "":
-			return nil, &loginError{journal.MFARequired, "a one-time code is required: send it as otp", "read the current code from the authenticator (otp_url) and log in again with it"}
-		case totp(name, now, step):
-		case totp(name, now.Add(-step), step):
-			return nil, &loginError{journal.OTPExpired, "the one-time code has expired", "read the current code and try again at once"}
-		default:
-			return nil, &loginError{journal.OTPInvalid, "the one-time code is wrong", "read the current code from the authenticator"}
+		if e := s.checkOTP(st, name, otp); e != nil {
+			return nil, e
 		}
 	}
 	u.failures = 0
 	return u, nil
+}
+
+// checkOTP checks a user's one-time code against the authenticator's
+// current window on the virtual clock.
+func (s *Server) checkOTP(st *realm, name, otp string) *loginError {
+	now, step := s.clock.Now(), st.lifetime(s.cfg).otp
+	switch otp {
+	case "":
+		return &loginError{journal.MFARequired, "a one-time code is required: send it as otp", "read the current code from the authenticator (otp_url) and log in again with it"}
+	case totp(name, now, step):
+		return nil
+	case totp(name, now.Add(-step), step):
+		return &loginError{journal.OTPExpired, "the one-time code has expired", "read the current code and try again at once"}
+	}
+	return &loginError{journal.OTPInvalid, "the one-time code is wrong", "read the current code from the authenticator"}
 }
 
 func (s *Server) useRefreshLocked(st *realm, raw, clientID string) (*refreshToken, *oauthError) {
@@ -454,13 +462,24 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		back(journal.NoUser, url.Values{"error": {"access_denied"}, "error_description": {"no user is configured to approve the request"}})
 		return
 	}
+	// The user authenticates afresh for every request (so any max_age
+	// holds); acr_values=mfa needs the one-time code, as otp, as the
+	// second factor (RFC 9470 §4, OpenID Connect Core §3.1.2.1).
+	level := userAuth{acr: acrPassword, time: s.clock.Now()}
+	if otp := q.Get("otp"); otp != "" || slices.Contains(strings.Fields(q.Get("acr_values")), acrMFA) {
+		if e := s.checkOTP(st, name, otp); e != nil {
+			back(e.reason, url.Values{"error": {"interaction_required"}, "error_description": {"acr_values mfa: " + e.description}})
+			return
+		}
+		level.acr = acrMFA
+	}
 	code := "code_" + randomHex(16)
 	resources, oerr := resourceIndicators(q["resource"])
 	if oerr != nil {
 		back(oerr.reason, url.Values{"error": {oerr.code}, "error_description": {oerr.description}})
 		return
 	}
-	st.putCode(code, &authCode{client: c.ID, resources: resources, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
+	st.putCode(code, &authCode{client: c.ID, resources: resources, authn: level, user: name, redirectURI: redirect, challenge: q.Get("code_challenge"),
 		scopes: grantScopes(strings.Fields(q.Get("scope")), st.users[name].scopes, c.Scopes), expires: s.clock.Now().Add(time.Minute)}, s.clock.Now())
 	fault.NoteOf(r).Subject = name
 	back("", url.Values{"code": {code}})

@@ -134,6 +134,7 @@ type refreshToken struct {
 	user, client string
 	scopes       []string
 	resources    []string // RFC 8707 resource indicators of the grant
+	authn        userAuth // the authentication the grant began with
 	family       string
 	expires      time.Time
 	used         bool // rotated away: presenting it again is reuse
@@ -243,6 +244,7 @@ type authCode struct {
 	client, user, redirectURI string
 	scopes                    []string
 	resources                 []string // RFC 8707, from the authorization request
+	authn                     userAuth
 	challenge                 string
 	expires                   time.Time
 	// A code is used once (RFC 6749 §4.1.2); grant is what it was
@@ -347,7 +349,21 @@ type mint struct {
 	family                  string // refresh-token family; "" a new one, "-" no refresh token
 	idToken                 bool   // an ID token too, when scope has openid
 	jkt                     string // DPoP key thumbprint; "" for a Bearer token
+	authn                   userAuth
 }
+
+// userAuth is how and when a user authenticated, carried from the login
+// to every token the grant mints (RFC 9470).
+type userAuth struct {
+	acr  string // "pwd" or "mfa"; "" for no user (client credentials)
+	time time.Time
+}
+
+// ACR values.
+const (
+	acrPassword = "pwd"
+	acrMFA      = "mfa"
+)
 
 // issue mints an access token (and a refresh token unless m.family is
 // "-"). It signs holding no lock, so grants scale with cores; callers must
@@ -370,7 +386,10 @@ func (s *Server) issue(st *realm, m mint) (tokenResponse, error) {
 		Issuer: issuer, Subject: subject, Audience: aud, ID: jti,
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(lt.access)),
 	}
-	extra := accessClaims{Scope: strings.Join(scopes, " "), ClientID: client}
+	extra := accessClaims{Scope: strings.Join(scopes, " "), ClientID: client, ACR: m.authn.acr}
+	if !m.authn.time.IsZero() {
+		extra.AuthTime = m.authn.time.Unix()
+	}
 	tokenType := "Bearer"
 	if m.jkt != "" {
 		extra.Cnf, tokenType = &confirmation{JKT: m.jkt}, "DPoP"
@@ -388,7 +407,8 @@ func (s *Server) issue(st *realm, m mint) (tokenResponse, error) {
 		resp.issued.family = family
 		rt := "rt_" + randomHex(24)
 		st.mu.Lock()
-		st.putRefresh(rt, &refreshToken{user: subject, client: client, scopes: scopes, resources: resources, family: family, expires: now.Add(lt.refresh), revoked: st.deadFamilies[family]}, now)
+		st.putRefresh(rt, &refreshToken{user: subject, client: client, scopes: scopes, resources: resources, family: family, authn: m.authn,
+			expires: now.Add(lt.refresh), revoked: st.deadFamilies[family]}, now)
 		st.mu.Unlock()
 		resp.RefreshToken = rt
 	}

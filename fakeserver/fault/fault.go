@@ -43,6 +43,11 @@ type Knobs struct {
 	// DPoPNonce on the virtual clock. Zero: no nonce is asked for.
 	DPoPNonce time.Duration
 
+	// StepUp makes a route demand a stronger or fresher authentication
+	// than a token carries (RFC 9470): its acr must be ACR, or its
+	// auth_time at most MaxAge ago. nil: no route asks.
+	StepUp *StepUp
+
 	// DeviceCodeTTL is how long a device code lives (RFC 8628); zero
 	// means 10 minutes. DeviceInterval is the polling interval the
 	// server asks for; zero means 5 seconds.
@@ -63,6 +68,13 @@ type Knobs struct {
 	// RouteRoles adds roles a route requires, by path. A caller without
 	// them is authenticated but not permitted: 403 insufficient_role.
 	RouteRoles map[string][]string
+}
+
+// StepUp is a route's RFC 9470 requirement.
+type StepUp struct {
+	Path   string
+	ACR    string        // e.g. "mfa"; "" for any
+	MaxAge time.Duration // 0 for any age
 }
 
 // Edge is a layer in front of the server: it sees every request before
@@ -176,11 +188,14 @@ type Challenge struct {
 	// ResourceMetadata is the RFC 9728 protected resource metadata URL.
 	ResourceMetadata string
 	// Algs are the signature algorithms a DPoP proof may use (RFC 9449 §7.1).
-	Algs    string
-	Reason  journal.Reason // machine-readable, in the body and the journal
-	Hint    string         // what to do about it, for a human
-	Headers http.Header
-	Extra   map[string]any // more body fields
+	Algs string
+	// ACRValues and MaxAge say what authentication a step-up needs
+	// (RFC 9470 §3).
+	ACRValues, MaxAge string
+	Reason            journal.Reason // machine-readable, in the body and the journal
+	Hint              string         // what to do about it, for a human
+	Headers           http.Header
+	Extra             map[string]any // more body fields
 }
 
 // Header renders the WWW-Authenticate value.
@@ -199,6 +214,8 @@ func (c Challenge) Header() string {
 	add("error_description", attrValue(c.Description))
 	add("scope", attrValue(c.Scope))
 	add("algs", attrValue(c.Algs))
+	add("acr_values", attrValue(c.ACRValues))
+	add("max_age", attrValue(c.MaxAge))
 	add("resource_metadata", attrValue(c.ResourceMetadata))
 	if len(params) == 0 {
 		return c.Scheme

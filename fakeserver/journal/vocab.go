@@ -12,6 +12,8 @@ const (
 	WrongScheme          Reason = "wrong_scheme"
 	InsufficientScope    Reason = "insufficient_scope"
 	InsufficientRole     Reason = "insufficient_role"
+	// InsufficientUserAuthentication is RFC 9470's step-up demand.
+	InsufficientUserAuthentication Reason = "insufficient_user_authentication"
 
 	TokenExpired         Reason = "token_expired"
 	TokenNotYetValid     Reason = "token_not_yet_valid"
