@@ -59,7 +59,7 @@ func init() {
 		Workload: Workload{
 			Auth:   adapter.AuthSession,
 			Steps:  []Step{Get("$authorize_path")},
-			Expect: Expect{Status: 400, ErrorNames: []string{"redirect_uri_mismatch", "redirect_uri", "redirect uri"}},
+			Expect: Expect{Status: 400, ErrorNames: []string{"redirect_uri_mismatch", "redirect_uri", "redirect uri", "not registered"}},
 		},
 	})
 }

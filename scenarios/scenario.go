@@ -232,12 +232,21 @@ type Call struct {
 
 // Expect is the outcome a correct client shows.
 type Expect struct {
-	// Status the last call must end with: 200 for recoveries that
-	// succeed; for fail-fast, the status the client reports (or 0 when
-	// it gives up before asking).
+	// Status says whether the last call succeeds: 2xx for recoveries
+	// that succeed; for fail-fast, the status the API refuses with, for
+	// the reader only — the suites never pin the status a client
+	// reports, since the answer to its one allowed recovery (a refresh
+	// answered 400 invalid_grant) reports the failure as well as the
+	// API's 401 does.
 	Status int
-	// ErrorNames lists words one of which the client's error must contain
-	// (case-insensitive) when the recovery is fail-fast.
+	// ErrorNames are words that name the cause, one of which an
+	// informative client hands its caller, in its error or in the body
+	// it returns (case-insensitive; query strings are not read, since
+	// they are the request, not the answer). Missing them is an
+	// advisory, never a failure. Each list holds the server's machine
+	// reason and the words of its error_description, page or challenge
+	// that say what is wrong, and never a bare status code, which
+	// names no cause.
 	ErrorNames []string
 }
 

@@ -48,6 +48,10 @@ type Result struct {
 	Findings []string           `json:"findings,omitempty"`
 	Calls    []CallSummary      `json:"calls,omitempty"`
 	Journal  []fakeserver.Entry `json:"-"`
+
+	// Advisories are diagnostics (an error that does not name the
+	// cause): a PASS can carry them; Options.Strict fails on them.
+	Advisories []string `json:"advisories,omitempty"`
 }
 
 // CallSummary is what one call returned, for reports.
@@ -72,6 +76,9 @@ type Options struct {
 	CallTimeout time.Duration
 	// Config is the fake server's configuration; default config.Default().
 	Config *config.File
+
+	// Strict counts advisories as failures (`run --strict`).
+	Strict bool
 }
 
 func (o *Options) defaults() {
@@ -181,6 +188,10 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 		return fail("%v", runErr)
 	}
 	res.Findings = Judge(sc, steps)
+	res.Advisories = Advise(sc, steps)
+	if o.Strict {
+		defer applyStrict(&res)
+	}
 	if closeErr != nil {
 		res.Findings = append(res.Findings, fmt.Sprintf("closing the client failed: %v", closeErr))
 	}

@@ -37,8 +37,9 @@ func Describe(client string, factory adapter.Factory, opts ...func(*Options)) bo
 				case Skip:
 					ginkgo.Skip(res.Detail)
 				case Fail:
-					ginkgo.Fail(sc.ID + ": " + strings.Join(res.Findings, "\n") + detailTail(res))
+					ginkgo.Fail(sc.ID + ": " + strings.Join(failureLines(res), "\n") + detailTail(res))
 				}
+				reportAdvisories(res)
 			})
 		}
 	})
@@ -54,7 +55,37 @@ func detailTail(res Result) string {
 	return ""
 }
 
+// WithStrict makes Describe fail specs on advisories too.
+func WithStrict() func(*Options) {
+	return func(o *Options) { o.Strict = true }
+}
+
 // WithScenarios narrows Describe to some scenario ids.
 func WithScenarios(ids ...string) func(*Options) {
 	return func(o *Options) { o.Scenarios = ids }
+}
+
+// failureLines are what failed a spec: the findings, or under Strict the
+// advisories alone.
+func failureLines(res Result) []string {
+	if len(res.Findings) == 0 && len(res.Advisories) > 0 {
+		return prefixed("advisory (strict): ", res.Advisories)
+	}
+	return res.Findings
+}
+
+// reportAdvisories attaches a passing spec's advisories to the ginkgo
+// report, apart from failures: they show in the report and in -v runs.
+func reportAdvisories(res Result) {
+	if len(res.Advisories) > 0 {
+		ginkgo.AddReportEntry("advisories", strings.Join(prefixed("advisory: ", res.Advisories), "\n"))
+	}
+}
+
+func prefixed(p string, lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = p + l
+	}
+	return out
 }

@@ -79,8 +79,18 @@ var _ = Describe("verdicts on the naive client", func() {
 			}
 		}
 		// It asks for every scope up front and never retries a 403, so
-		// these two are the only ones it gets right.
-		Expect(passed).To(ConsistOf("forbidden-not-unauthorized", "scope-mismatch"))
+		// it gets those two right; where a login or grant is refused it
+		// tries once and gives up, which is right too, but "HTTP 401"
+		// names no cause: those pass with an advisory.
+		Expect(passed).To(ConsistOf("forbidden-not-unauthorized", "scope-mismatch",
+			"wrong-password", "client-mismatch", "redirect-uri-mismatch", "device-limit"))
+		// Its refused logins and grants leave it no body to hand back.
+		for _, id := range []string{"wrong-password", "client-mismatch", "device-limit"} {
+			Expect(byID[id].Advisories).To(ConsistOf(HavePrefix("the cause is not named: ")), "%s: its error says only the status", id)
+		}
+		for _, id := range []string{"forbidden-not-unauthorized", "redirect-uri-mismatch"} {
+			Expect(byID[id].Advisories).To(BeEmpty(), "%s: it hands back the body, which names the cause", id)
+		}
 		Expect(byID["expired-token"].Detail).To(ContainSubstring("never asked for a new token"))
 		Expect(byID["redirect-strips-auth"].Detail).To(ContainSubstring("sent the Bearer credential to http://localhost:"))
 		Expect(byID["waf-block"].Detail).To(ContainSubstring("ignored Retry-After"))

@@ -24,6 +24,7 @@ type runFlags struct {
 	jsonReport, junitPath string
 	parallel              int
 	timeout               time.Duration
+	strict                bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -54,6 +55,7 @@ driver that could not start.`,
 	fl.StringVar(&f.junitPath, "junit-report", "", "write the results as JUnit XML to FILE")
 	fl.IntVar(&f.parallel, "parallel", 0, "scenarios run at once (default: twice the CPUs)")
 	fl.DurationVar(&f.timeout, "timeout", 15*time.Second, "how long one call (or one driver answer) may take")
+	addVerdictFlags(fl, &f)
 	return cmd
 }
 
@@ -101,7 +103,7 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 		ids[i] = sc.ID
 	}
 	started := time.Now()
-	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel, CallTimeout: f.timeout})
+	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel, CallTimeout: f.timeout, Strict: f.strict})
 	if err != nil {
 		return err
 	}
