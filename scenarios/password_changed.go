@@ -32,5 +32,7 @@ func init() {
 			// fails with invalid_grant.
 			Expect: Expect{Status: 401, ErrorNames: []string{"invalid_grant", "wrong_password", "password", "refresh_token_revoked"}},
 		},
+		Adapt:    AfterCalls("after"),
+		Variants: []Variant{{Params: map[string]string{"after": "3"}, Why: "the password changes after three calls"}},
 	})
 }

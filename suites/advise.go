@@ -21,7 +21,7 @@ import (
 // advisories: one sentence per diagnostic it could do better, empty when
 // its reports name the cause. It never judges behaviour; Judge does.
 func Advise(sc *scenarios.Scenario, steps []StepRecord) []string {
-	if len(steps) == 0 || sc.Recovery != scenarios.FailFast {
+	if len(steps) == 0 || wantSuccess(sc) {
 		return nil
 	}
 	var f findings

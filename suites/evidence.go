@@ -94,6 +94,7 @@ type StepRecord struct {
 	Results    []adapter.Result
 	Entries    []fakeserver.Entry
 	AfterFault bool // a clock advance or operator action came before it
+	MayFail    bool // a correct client may refuse the call (scenarios.Call.MayFail)
 }
 
 func describeCall(c adapter.Call) string { return c.Method + " " + c.Path }

@@ -252,6 +252,19 @@ var _ = Describe("Judge", func() {
 				times(7, tokenReq("refresh_token", 200, "")),                     // seq 11-17
 				times(8, api("/api/items", "Bearer", 200, "")))...),              // seq 18-25
 			[]string{"refreshed 7 times for one expiry (seq 11-17) during call 2 (GET /api/items) with 8 calls in flight; a correct client makes one token request and shares it"}),
+		Entry("refresh: 7 of 8 calls fail after one shared refresh: the finding says so, and which", "concurrent-expiry",
+			expiredToken(append(ok(1), results(7, adapter.Result{Status: 401, Error: "unauthorized"})...),
+				append(times(8, api("/api/items", "Bearer", 401, journal.TokenExpired)),
+					tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, ""))...),
+			[]string{
+				"did not recover: 7 of 8 calls in flight in call 2 (GET /api/items) failed (calls 2-8 ended with status 401), while the server saw 1 token/login request succeed (seq 11) and 8 API calls refused (seq 3-10); a client that recovers (refresh) ends 2xx (client's error: \"unauthorized\")",
+			}),
+		Entry("refresh: a revocation after N calls, with no clock move, still says no token was asked for", "revoked-token",
+			withToken("password", failed(401, "unauthorized"), api("/api/items", "Bearer", 401, journal.TokenRevoked)),
+			[]string{
+				"did not recover: call 2 (GET /api/items) ended with status 401, while the server saw no token/login request and 1 API call refused (seq 3); a client that recovers (refresh) ends 2xx (client's error: \"unauthorized\")",
+				"never asked for a new token: the API answered 401 token_revoked at seq 3 in call 2 (GET /api/items) and no token request followed (client's error: \"unauthorized\")",
+			}),
 		Entry("refresh: 8 calls that fail alike give one finding, not 8", "concurrent-expiry",
 			expiredToken(results(8, adapter.Result{Status: 401, Error: "unauthorized"}),
 				times(8, api("/api/items", "Bearer", 401, journal.TokenExpired))...),
@@ -336,7 +349,7 @@ var _ = Describe("Judge", func() {
 			[]string{
 				"authentication loop: 4 token/login requests during call 1 (GET /api/me) (seq 1-4)",
 				"tried to authenticate 4 times (seq 1-4); at most one extra attempt, never password guessing",
-				"locked the account out by retrying the login (seq 4)",
+				"locked the account out by retrying the login: 4 login attempts, the lock at seq 4; a refused password is not retried",
 			}),
 		Entry("fail-fast: invalid_client reported without its cause: behaviour is right (advisory only)", "client-mismatch",
 			journalOf(call("/api/items", failed(0, "token request failed: 401"), tokenReq("client_credentials", 401, journal.InvalidClient))),
@@ -497,6 +510,16 @@ var _ = Describe("Judge", func() {
 		Entry("no-leak: the token follows a redirect to another port", "redirect-strips-auth",
 			redirects(api("/api/me", "Bearer", 200, ""), ok(1), "none", "Bearer"),
 			[]string{"sent the Bearer credential to http://127.0.0.1:46713/mirror/export after a redirect (seq 7); credentials belong to the origin that issued them"}),
+		Entry("no-leak: refusing to follow redirects off the origin leaks nothing and is fine", "redirect-strips-auth",
+			journalOf(
+				call("/api/me", ok(1), tokenReq("client_credentials", 200, ""),
+					api("/api/me", "Bearer", 0, "").redirectTo("/api/me?moved=1"), api("/api/me", "Bearer", 200, "")),
+				call("/api/items", failed(307, "refused to follow a redirect to another origin"),
+					api("/api/items", "Bearer", 0, "").redirectTo("http://"+crossHost+"/mirror/items")),
+				call("/api/export", failed(307, "refused to follow a redirect to another origin"),
+					api("/api/export", "Bearer", 0, "").redirectTo("http://"+otherPort+"/mirror/export")),
+			),
+			nil),
 		Entry("no-leak: drops the token on a same-origin redirect", "redirect-strips-auth",
 			redirects(api("/api/me", "none", 401, journal.MissingCredentials), failed(401, "unauthorized"), "none", "none"),
 			[]string{

@@ -51,3 +51,22 @@ func TestRunStrict(t *testing.T) {
 		t.Errorf("--strict stdout:\n%s", stdout)
 	}
 }
+
+// TestRunVariants: a variant runs by its label, --variants adds every
+// declared one, and a bad label is a usage error naming what is wrong.
+func TestRunVariants(t *testing.T) {
+	code, stdout, _ := runCLI(t, "run", "--client", "resilient", "--scenario", "wrong-scheme:holds=no")
+	if code != 0 || !strings.Contains(stdout, "PASS     wrong-scheme:holds=no") {
+		t.Errorf("exit %d, stdout:\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "run", "--client", "resilient", "--scenario", "clock-skew", "--variants")
+	for _, want := range []string{"clock-skew ", "clock-skew:direction=behind", "clock-skew:skew=90s", "3 passed, 0 failed"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("exit %d, stdout lacks %q:\n%s", code, want, stdout)
+		}
+	}
+	code, _, stderr := runCLI(t, "run", "--client", "resilient", "--scenario", "clock-skew:drection=behind")
+	if code != 2 || !strings.Contains(stderr, `unknown parameter "drection" (valid: skew, direction)`) {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
