@@ -240,6 +240,12 @@ var _ = Describe("Judge", func() {
 				tokenReq("refresh_token", 200, ""), tokenReq("refresh_token", 200, ""), tokenReq("password", 200, ""),
 				api("/api/items", "Bearer", 200, ""))),
 			[]string{"refreshed 3 times for one expiry (seq 2-4) during call 1 (GET /api/items); a correct client makes one token request and shares it"}),
+		Entry("refresh: a stored token refreshed twice (google-auth's 5-minute skew) needs no first login to excuse it", "stale-cached-credentials",
+			journalOf(call("/api/items", ok(1),
+				api("/api/items", "Bearer", 401, journal.TokenRevoked),
+				tokenReq("refresh_token", 200, ""), tokenReq("refresh_token", 200, ""),
+				api("/api/items", "Bearer", 200, ""))),
+			[]string{"refreshed 2 times for one expiry (seq 2-3) during call 1 (GET /api/items); a correct client makes one token request and shares it"}),
 		Entry("refresh: 8 calls in flight share one refresh", "concurrent-expiry",
 			expiredToken(ok(8), cat(
 				times(8, api("/api/items", "Bearer", 401, journal.TokenExpired)),
