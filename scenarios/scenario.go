@@ -39,7 +39,7 @@ const (
 var Recoveries = map[Recovery]string{
 	Refresh:      "gets a new access token, retries the failed call once, succeeds; one token request per expiry, even under concurrent calls",
 	Relogin:      "authenticates again with its primary credentials, retries, succeeds; no loop",
-	FailFast:     "returns an error that names the cause; at most one extra attempt; no retry loop, no password guessing, no lock-out",
+	FailFast:     "at most one extra attempt; no retry loop, no password guessing, no lock-out; an error that names the cause (an advisory: --strict fails on it)",
 	Backoff:      "keeps its credentials, waits as Retry-After says, retries, succeeds",
 	SwitchScheme: "reads WWW-Authenticate and resends with the scheme asked for if it holds such a credential, else fails fast naming the scheme",
 	StepUp:       "asks for a token with the scope named in insufficient_scope, retries, succeeds",

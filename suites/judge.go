@@ -89,7 +89,7 @@ func (f *findings) add(format string, args ...any) {
 func checkNotTheAPI(f *findings, st StepRecord) {
 	for _, r := range st.Results {
 		if succeeded(r) && strings.HasPrefix(strings.TrimSpace(r.Body), "<") {
-			f.add("call %d (%s) reported status %d with an HTML page (%s), not the API's JSON: something answered in the API's place and the client passed it off as the API's answer", st.Index+1, describeCall(st.Call), r.Status, pageTitle(r.Body))
+			f.add("passed off a page as the API's answer: call %d (%s) reported status %d with an HTML page (%s), not the API's JSON; something answered in the API's place (a portal a redirect led to, a login page, a proxy)", st.Index+1, describeCall(st.Call), r.Status, pageTitle(r.Body))
 		}
 	}
 }

@@ -427,7 +427,7 @@ var _ = Describe("Judge", func() {
 				tokenReq("client_credentials", 200, ""),
 				api("/api/items", "Bearer", 302, journal.CaptivePortalRedirect).edge(journal.Portal, ""),
 				otherOrigin(crossHost, "/portal", "none"))),
-			[]string{`call 1 (GET /api/items) reported status 200 with an HTML page (title "Welcome to Hotel Guest Wi-Fi"), not the API's JSON: something answered in the API's place and the client passed it off as the API's answer`}),
+			[]string{`passed off a page as the API's answer: call 1 (GET /api/items) reported status 200 with an HTML page (title "Welcome to Hotel Guest Wi-Fi"), not the API's JSON; something answered in the API's place (a portal a redirect led to, a login page, a proxy)`}),
 		Entry("backoff: a call that gave up is no success, whatever status it saw last", "captive-portal",
 			journalOf(call("/api/items", []adapter.Result{{Status: 200, Body: "<html><title>Hotel Wi-Fi</title></html>", Error: "not the API's answer: a portal page"}},
 				tokenReq("client_credentials", 200, ""),
