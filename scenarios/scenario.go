@@ -524,12 +524,12 @@ func PastLifetime(name string) func(w *Workload, p Params) {
 func AfterCalls(name string) func(w *Workload, p Params) {
 	return func(w *Workload, p Params) {
 		n := max(p.Int(name), 1)
-		first, rest := w.Steps[0], w.Steps[1:]
-		steps := make([]Step, 0, n+len(rest))
+		steps := make([]Step, 0, n+len(w.Steps)-1)
 		for range n {
-			steps = append(steps, first)
+			steps = append(steps, w.Steps[0])
 		}
-		w.Steps = append(steps, rest...)
+		steps = append(steps, w.Steps[1:]...)
+		w.Steps = steps
 	}
 }
 

@@ -99,13 +99,6 @@ type StepRecord struct {
 
 func describeCall(c adapter.Call) string { return c.Method + " " + c.Path }
 
-func describeResult(r adapter.Result) string {
-	if r.Error != "" {
-		return fmt.Sprintf("status %d, error %q", r.Status, clip(r.Error, 160))
-	}
-	return fmt.Sprintf("status %d", r.Status)
-}
-
 func clip(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > n {
