@@ -26,18 +26,21 @@ func Describe(client string, factory adapter.Factory, opts ...func(*Options)) bo
 	}
 	return ginkgo.Describe("authchaos recovery of "+client, func() {
 		selected, err := Select(o.Scenarios)
+		if err == nil && o.Variants {
+			selected, err = WithVariants(selected)
+		}
 		if err != nil {
 			ginkgo.It("selects scenarios", func() { ginkgo.Fail(err.Error()) })
 			return
 		}
 		for _, sc := range selected {
-			ginkgo.It(sc.ID+" → "+string(sc.Recovery), ginkgo.Label(string(sc.Recovery), sc.Category), func(ctx ginkgo.SpecContext) {
+			ginkgo.It(sc.Label()+" → "+string(sc.Recovery), ginkgo.Label(string(sc.Recovery), sc.Category), func(ctx ginkgo.SpecContext) {
 				res := RunScenario(context.Context(ctx), sc, o)
 				switch res.Verdict {
 				case Skip:
 					ginkgo.Skip(res.Detail)
 				case Fail:
-					ginkgo.Fail(sc.ID + ": " + strings.Join(failureLines(res), "\n") + detailTail(res))
+					ginkgo.Fail(sc.Label() + ": " + strings.Join(failureLines(res), "\n") + detailTail(res))
 				}
 				reportAdvisories(res)
 			})
@@ -53,6 +56,12 @@ func detailTail(res Result) string {
 		return "\nclient stderr:\n" + stderr
 	}
 	return ""
+}
+
+// WithDeclaredVariants adds a spec for every variant each scenario
+// declares (`run --variants`).
+func WithDeclaredVariants() func(*Options) {
+	return func(o *Options) { o.Variants = true }
 }
 
 // WithStrict makes Describe fail specs on advisories too.
