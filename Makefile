@@ -1,7 +1,7 @@
 # The documented entry points. CI calls `make test`.
 GO ?= go
 
-.PHONY: test vet lint build serve bench load soak fuzz readme
+.PHONY: test vet lint build serve bench load soak fuzz readme sdk-deps sdk-matrix
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -77,3 +77,12 @@ fuzz:
 
 readme:
 	$(GO) test ./internal/catalogdoc/ -run TestReadmeTableMatchesCatalog -update
+
+# The real-SDK matrix (examples/sdks): install the SDKs it drives, then
+# run it. `make test` runs it too once the SDKs are installed.
+sdk-deps:
+	cd examples/sdks/node && npm ci --no-audit --no-fund
+	command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-google-auth python3-requests >/dev/null || true
+
+sdk-matrix: sdk-deps
+	AUTHCHAOS_SDK_MATRIX=1 $(GO) test -count=1 -v -run TestSDKMatrix ./examples/sdks/

@@ -30,5 +30,7 @@ func init() {
 			Steps:  []Step{Get("/api/items"), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},
+		Adapt:    AfterCalls("after"),
+		Variants: []Variant{{Params: map[string]string{"after": "3"}, Why: "the key rotates after three calls"}},
 	})
 }

@@ -65,7 +65,7 @@ func init() {
 		Workload: Workload{
 			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/items")},
-			Expect: Expect{Status: 401, ErrorNames: []string{"Basic", "Restricted Content"}},
+			Expect: Expect{Status: 401, ErrorNames: []string{"Basic", "Restricted Content", "Apache"}},
 		},
 	})
 }

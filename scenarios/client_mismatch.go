@@ -46,5 +46,6 @@ func init() {
 			// status 0 and an error naming the token endpoint's refusal.
 			Expect: Expect{Status: 0, ErrorNames: []string{"invalid_client", "not registered", "client secret"}},
 		},
+		Variants: []Variant{{Params: map[string]string{"kind": "wrong-secret"}, Why: "the right client id with another environment's secret"}},
 	})
 }

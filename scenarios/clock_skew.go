@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
 
@@ -43,6 +44,19 @@ func init() {
 			Auth:   adapter.AuthOAuth2Password,
 			Steps:  []Step{Get("/api/items"), Advance(2 * minute), Get("/api/items")},
 			Expect: Expect{Status: 200},
+		},
+		Adapt: func(w *Workload, p Params) {
+			if p["direction"] != "behind" {
+				return
+			}
+			// Every fresh token is not yet valid at the API: one call,
+			// one refresh at most, then an error that says so.
+			w.Steps = []Step{Get("/api/items")}
+			w.Expect = Expect{Status: 401, ErrorNames: []string{string(journal.TokenNotYetValid), "not valid before", "not yet valid", "clock"}}
+		},
+		Variants: []Variant{
+			{Params: map[string]string{"direction": "behind"}, Why: "the API's clock is behind: a fresh token is not yet valid, and a refresh cannot help"},
+			{Params: map[string]string{"skew": "90s"}, Why: "a smaller drift"},
 		},
 	})
 }

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
@@ -26,9 +27,13 @@ func init() {
 		Params: []Param{
 			{Name: "lifetime", Default: "5m", Help: "access token lifetime", Kind: DurationParam, Min: "1s", Max: "24h"},
 			{Name: "token_latency", Default: "100ms", Help: "how long the token endpoint takes to answer (real time), widening the window in which refreshes overlap", Kind: DurationParam, Min: "0s", Max: "5s"},
+			{Name: "late", Default: "2", Help: "the late wave: after the first 401 of a burst, this many more 401s are held until the next token request has been answered, so they reach a client that has already refreshed (0: none)", Kind: IntParam, Min: "0", Max: "100"},
 		},
 		Install: func(env fault.Env, p Params) error {
 			env.Knobs().AccessTTL = p.Duration("lifetime")
+			if late := p.Int("late"); late > 0 {
+				env.Use(lateWave(late))
+			}
 			latency := p.Duration("token_latency")
 			if latency <= 0 {
 				return nil
@@ -54,4 +59,67 @@ func init() {
 			Expect: Expect{Status: 200},
 		},
 	})
+}
+
+// lateWaveHold bounds how long a held 401 waits for a token request (a
+// client that never refreshes), and lateWaveAfter is how long after the
+// refresh's answer it is released, so the client has the new token.
+const (
+	lateWaveHold  = 2 * time.Second
+	lateWaveAfter = 20 * time.Millisecond
+)
+
+// lateWave holds up to n API 401s, after the first one, until the next
+// token request has been answered. A client whose calls in flight share
+// one refresh only while it is running starts a second refresh for these
+// late 401s; a correct client sees that the token they carried has
+// already been replaced and retries with the new one.
+func lateWave(n int) fault.Edge {
+	var mu sync.Mutex
+	prompt, held := 1, 0
+	done := make(chan struct{}) // closed when a token request is answered
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/oauth/token" {
+				next.ServeHTTP(w, r)
+				mu.Lock()
+				close(done)
+				done = make(chan struct{})
+				mu.Unlock()
+				return
+			}
+			if !isAPI(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			mu.Lock()
+			wait := done // the next answer after this call arrived
+			mu.Unlock()
+			buf := bufferedResponse{header: http.Header{}}
+			next.ServeHTTP(&buf, r)
+			mu.Lock()
+			hold := false
+			if buf.status == http.StatusUnauthorized {
+				switch {
+				case prompt > 0:
+					prompt--
+				case held < n:
+					held++
+					hold = true
+				}
+			}
+			mu.Unlock()
+			if hold {
+				t := time.NewTimer(lateWaveHold)
+				select {
+				case <-wait:
+					time.Sleep(lateWaveAfter)
+				case <-t.C:
+				case <-r.Context().Done():
+				}
+				t.Stop()
+			}
+			buf.copyTo(w)
+		})
+	}
 }

@@ -69,6 +69,7 @@ func init() {
 			Steps:  []Step{Get("/api/me")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"secure", "cookie"}},
 		},
+		Variants: []Variant{{Params: map[string]string{"attr": "samesite-strict"}, Why: "a SameSite=Strict cookie from another site instead of a Secure one over http"}},
 	})
 }
 

@@ -30,5 +30,7 @@ func init() {
 			Steps:  []Step{Get("/api/me"), Advance(20 * minute), Get("/api/me")},
 			Expect: Expect{Status: 200},
 		},
+		Adapt:    PastLifetime("lifetime"),
+		Variants: []Variant{{Params: map[string]string{"lifetime": "8h"}, Why: "a working-day session"}},
 	})
 }

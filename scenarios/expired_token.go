@@ -30,5 +30,7 @@ func init() {
 			Steps:  []Step{Get("/api/items"), Advance(6 * minute), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},
+		Adapt:    PastLifetime("lifetime"),
+		Variants: []Variant{{Params: map[string]string{"lifetime": "1h"}, Why: "a long-lived token: the clock moves past an hour, not five minutes"}},
 	})
 }

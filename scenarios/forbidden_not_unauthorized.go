@@ -37,7 +37,7 @@ func init() {
 		Workload: Workload{
 			Auth:   adapter.AuthOAuth2Password,
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
-			Expect: Expect{Status: 403, ErrorNames: []string{"insufficient_role", "forbidden", "403"}},
+			Expect: Expect{Status: 403, ErrorNames: []string{"insufficient_role", "forbidden", "not permitted", "role"}},
 		},
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
 
@@ -61,6 +62,21 @@ func init() {
 			Auth:   adapter.AuthAPIKey,
 			Steps:  []Step{Get("/api/me")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"malformed_credentials", "malformed", "invalid_request"}},
+		},
+		Adapt: func(w *Workload, p Params) {
+			if p["kind"] == "double-prefix" {
+				return
+			}
+			// A stored access token the server cannot read, and nothing to
+			// renew it with: no refresh token, no password.
+			w.Auth = adapter.AuthOAuth2Password
+			w.StoredToken = true
+			w.Omit = []string{"username", "password", "refresh_token"}
+			w.Expect.ErrorNames = []string{string(journal.MalformedCredentials), string(journal.MalformedToken), "malformed", "invalid_request", "not a JWT", "base64"}
+		},
+		Variants: []Variant{
+			{Params: map[string]string{"kind": "bad-base64"}, Why: "a stored Bearer token in padded base64 (400 invalid_request)"},
+			{Params: map[string]string{"kind": "truncated-jwt"}, Why: "a stored Bearer token cut at 255 characters (401 invalid_token)"},
 		},
 	})
 }

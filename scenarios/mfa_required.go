@@ -37,5 +37,7 @@ func init() {
 			Steps:  []Step{Get("/api/me"), Advance(11 * minute), Get("/api/me")},
 			Expect: Expect{Status: 200},
 		},
+		Adapt:    PastLifetime("session_lifetime"),
+		Variants: []Variant{{Params: map[string]string{"session_lifetime": "1h", "lifetime": "60s"}, Why: "an hour-long session and a 60-second code window"}},
 	})
 }

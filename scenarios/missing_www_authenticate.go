@@ -35,6 +35,8 @@ func init() {
 			Steps:  []Step{Get("/api/items"), Advance(6 * minute), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},
+		Adapt:    PastLifetime("lifetime"),
+		Variants: []Variant{{Params: map[string]string{"lifetime": "30m"}, Why: "a longer token lifetime"}},
 	})
 }
 

@@ -30,7 +30,9 @@ func init() {
 			Steps: []Step{Get("/api/me"), Get("/api/items")},
 			// The API answered the call (401); the recovery that follows
 			// fails with invalid_grant.
-			Expect: Expect{Status: 401, ErrorNames: []string{"invalid_grant", "wrong_password", "password", "revoked"}},
+			Expect: Expect{Status: 401, ErrorNames: []string{"invalid_grant", "wrong_password", "password", "refresh_token_revoked"}},
 		},
+		Adapt:    AfterCalls("after"),
+		Variants: []Variant{{Params: map[string]string{"after": "3"}, Why: "the password changes after three calls"}},
 	})
 }

@@ -86,5 +86,6 @@ func init() {
 			Steps:  []Step{Get("/api/me"), Get("/api/items"), Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},
+		Variants: []Variant{{Params: map[string]string{"body": "plain"}, Why: "the gateway words its refusal in plain text"}},
 	})
 }

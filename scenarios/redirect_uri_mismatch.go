@@ -57,9 +57,16 @@ func init() {
 			return nil
 		},
 		Workload: Workload{
-			Auth:   adapter.AuthSession,
+			// The authorization request needs no credential; any client
+			// that can call a URL runs it, OAuth-only SDKs included.
+			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("$authorize_path")},
-			Expect: Expect{Status: 400, ErrorNames: []string{"redirect_uri_mismatch", "redirect_uri", "redirect uri"}},
+			Expect: Expect{Status: 400, ErrorNames: []string{"redirect_uri_mismatch", "redirect_uri", "redirect uri", "not registered"}},
+		},
+		Variants: []Variant{
+			{Params: map[string]string{"kind": "scheme"}, Why: "http instead of https"},
+			{Params: map[string]string{"kind": "port"}, Why: "another port"},
+			{Params: map[string]string{"kind": "host"}, Why: "localhost instead of 127.0.0.1"},
 		},
 	})
 }

@@ -32,5 +32,7 @@ func init() {
 			Steps:  []Step{Get("/api/items"), Advance(31 * minute), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},
+		Adapt:    PastLifetime("lifetime"),
+		Variants: []Variant{{Params: map[string]string{"lifetime": "24h"}, Why: "a day-long refresh token"}},
 	})
 }

@@ -30,5 +30,7 @@ func init() {
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 401, ErrorNames: []string{"revoked", "api_key_revoked", "invalid_key"}},
 		},
+		Adapt:    AfterCalls("after"),
+		Variants: []Variant{{Params: map[string]string{"after": "3"}, Why: "the key is revoked after three calls"}},
 	})
 }

@@ -39,7 +39,7 @@ const (
 var Recoveries = map[Recovery]string{
 	Refresh:      "gets a new access token, retries the failed call once, succeeds; one token request per expiry, even under concurrent calls",
 	Relogin:      "authenticates again with its primary credentials, retries, succeeds; no loop",
-	FailFast:     "returns an error that names the cause; at most one extra attempt; no retry loop, no password guessing, no lock-out",
+	FailFast:     "at most one extra attempt; no retry loop, no password guessing, no lock-out; an error that names the cause (an advisory: --strict fails on it)",
 	Backoff:      "keeps its credentials, waits as Retry-After says, retries, succeeds",
 	SwitchScheme: "reads WWW-Authenticate and resends with the scheme asked for if it holds such a credential, else fails fast naming the scheme",
 	StepUp:       "asks for a token with the scope named in insufficient_scope, retries, succeeds",
@@ -192,6 +192,108 @@ type Scenario struct {
 	Install func(env fault.Env, p Params) error `json:"-"`
 	// Workload is what the suites make a client do, and what they expect.
 	Workload Workload `json:"-"`
+
+	// Adapt fits the workload to parameters other than the defaults (a
+	// longer lifetime needs a longer clock move; another kind of
+	// credential another auth kind). Nil when the workload fits them all.
+	Adapt func(w *Workload, p Params) `json:"-"`
+	// Variants are parameter sets besides the defaults that a correct
+	// client must survive too; `run --variants` judges them all.
+	Variants []Variant `json:"variants,omitempty"`
+	// Given are the parameters a variant sets (nil for the defaults).
+	Given map[string]string `json:"-"`
+}
+
+// Variant is one parameter set a correct client must survive.
+type Variant struct {
+	Params map[string]string `json:"params"`
+	// Why says what the variant adds to the defaults.
+	Why string `json:"why"`
+}
+
+// Label names a scenario as `run --scenario` takes it: the id, then
+// ":k=v,..." for a variant, keys sorted.
+func (s *Scenario) Label() string { return Label(s.ID, s.Given) }
+
+// Label renders an id and parameters as `id:k=v,...`, keys sorted.
+func Label(id string, given map[string]string) string {
+	if len(given) == 0 {
+		return id
+	}
+	keys := make([]string, 0, len(given))
+	for k := range given {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + given[k]
+	}
+	return id + ":" + strings.Join(parts, ",")
+}
+
+// ParseLabel splits `id:k=v,...` into the id and its parameters.
+func ParseLabel(label string) (string, map[string]string, error) {
+	id, rest, found := strings.Cut(label, ":")
+	if !found {
+		return id, nil, nil
+	}
+	if rest == "" {
+		return "", nil, fmt.Errorf("scenario %q: no parameters after ':' (want id:key=value,...)", label)
+	}
+	given := map[string]string{}
+	for _, kv := range strings.Split(rest, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return "", nil, fmt.Errorf("scenario %q: %q is not key=value", label, kv)
+		}
+		if _, dup := given[k]; dup {
+			return "", nil, fmt.Errorf("scenario %q: parameter %s given twice", label, k)
+		}
+		given[k] = v
+	}
+	return id, given, nil
+}
+
+// With returns the scenario as a variant: the parameters checked as
+// Resolve checks them, the workload adapted to them. The catalog entry
+// is not changed. No parameters returns the scenario itself.
+func (s *Scenario) With(given map[string]string) (*Scenario, error) {
+	if len(given) == 0 {
+		return s, nil
+	}
+	_, p, err := Resolve(s.ID, given)
+	if err != nil {
+		return nil, err
+	}
+	v := *s
+	v.Given = given
+	v.Workload = s.Workload.clone()
+	if s.Adapt != nil {
+		s.Adapt(&v.Workload, p)
+	}
+	return &v, nil
+}
+
+// VariantsOf returns the scenario's declared variants, ready to run.
+func (s *Scenario) VariantsOf() ([]*Scenario, error) {
+	var out []*Scenario
+	for _, v := range s.Variants {
+		sc, err := s.With(v.Params)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: variant %s: %w", s.ID, Label(s.ID, v.Params), err)
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+func (w Workload) clone() Workload {
+	w.Scopes = append([]string(nil), w.Scopes...)
+	w.Steps = append([]Step(nil), w.Steps...)
+	w.Omit = append([]string(nil), w.Omit...)
+	w.Expect.ErrorNames = append([]string(nil), w.Expect.ErrorNames...)
+	return w
 }
 
 // Workload is the scripted run the suites drive a client through.
@@ -208,7 +310,10 @@ type Workload struct {
 	// "refresh_token".
 	StoredToken bool
 	// OTP gives the client an otp_url to read one-time codes from.
-	OTP   bool
+	OTP bool
+	// Omit leaves these target fields (driver-protocol names, such as
+	// "api_key") out, for a client that holds no such credential.
+	Omit  []string
 	Steps []Step
 	// Expect says what the final call must end as.
 	Expect Expect
@@ -228,16 +333,28 @@ type Call struct {
 	Path        string
 	Body        string
 	Concurrency int
+	// MayFail marks a call a correct client may refuse (a redirect to
+	// another origin): it is judged on what it sent, not on its outcome.
+	MayFail bool
 }
 
 // Expect is the outcome a correct client shows.
 type Expect struct {
-	// Status the last call must end with: 200 for recoveries that
-	// succeed; for fail-fast, the status the client reports (or 0 when
-	// it gives up before asking).
+	// Status says whether the last call succeeds: 2xx for recoveries
+	// that succeed; for fail-fast, the status the API refuses with, for
+	// the reader only — the suites never pin the status a client
+	// reports, since the answer to its one allowed recovery (a refresh
+	// answered 400 invalid_grant) reports the failure as well as the
+	// API's 401 does.
 	Status int
-	// ErrorNames lists words one of which the client's error must contain
-	// (case-insensitive) when the recovery is fail-fast.
+	// ErrorNames are words that name the cause, one of which an
+	// informative client hands its caller, in its error or in the body
+	// it returns (case-insensitive; query strings are not read, since
+	// they are the request, not the answer). Missing them is an
+	// advisory, never a failure. Each list holds the server's machine
+	// reason and the words of its error_description, page or challenge
+	// that say what is wrong, and never a bare status code, which
+	// names no cause.
 	ErrorNames []string
 }
 
@@ -249,6 +366,14 @@ func Get(path string) Step { return Step{Call: &Call{Method: "GET", Path: path}}
 // GetN is n concurrent GET calls.
 func GetN(path string, n int) Step {
 	return Step{Call: &Call{Method: "GET", Path: path, Concurrency: n}}
+}
+
+// MayFail marks a call step as one a correct client may refuse.
+func MayFail(st Step) Step {
+	c := *st.Call
+	c.MayFail = true
+	st.Call = &c
+	return st
 }
 
 // Advance moves the virtual clock.
@@ -295,6 +420,11 @@ func (s *Scenario) validate() error {
 	for _, prm := range s.Params {
 		if err := prm.validate(); err != nil {
 			return fmt.Errorf("scenario %s: %w", s.ID, err)
+		}
+	}
+	for _, v := range s.Variants {
+		if len(v.Params) == 0 || v.Why == "" {
+			return fmt.Errorf("scenario %s: a variant needs parameters and a why", s.ID)
 		}
 	}
 	return nil
@@ -372,4 +502,42 @@ func Resolve(id string, given map[string]string) (*Scenario, Params, error) {
 		}
 	}
 	return s, p, nil
+}
+
+// Adapters for Scenario.Adapt that several scenarios share.
+
+// PastLifetime moves every clock advance of the workload to just past
+// the duration parameter name, so a variant with a longer lifetime still
+// sees its credential die.
+func PastLifetime(name string) func(w *Workload, p Params) {
+	return func(w *Workload, p Params) {
+		for i, st := range w.Steps {
+			if st.Advance != 0 {
+				w.Steps[i].Advance = p.Duration(name) + time.Minute
+			}
+		}
+	}
+}
+
+// AfterCalls repeats the workload's first call so that the integer
+// parameter name of calls succeed before the fault bites on the next.
+func AfterCalls(name string) func(w *Workload, p Params) {
+	return func(w *Workload, p Params) {
+		n := max(p.Int(name), 1)
+		steps := make([]Step, 0, n+len(w.Steps)-1)
+		for range n {
+			steps = append(steps, w.Steps[0])
+		}
+		steps = append(steps, w.Steps[1:]...)
+		w.Steps = steps
+	}
+}
+
+// Chain runs adapters in order.
+func Chain(adapts ...func(w *Workload, p Params)) func(w *Workload, p Params) {
+	return func(w *Workload, p Params) {
+		for _, a := range adapts {
+			a(w, p)
+		}
+	}
 }

@@ -89,5 +89,7 @@ func init() {
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},
+		Adapt:    AfterCalls("after"),
+		Variants: []Variant{{Params: map[string]string{"after": "3"}, Why: "the client moves networks after three calls"}},
 	})
 }

@@ -77,6 +77,7 @@ func init() {
 			Steps:  []Step{Get("/api/items"), Get("/api/me")},
 			Expect: Expect{Status: 200},
 		},
+		Variants: []Variant{{Params: map[string]string{"every": "2"}, Why: "only every other call lands on the old backend"}},
 	})
 }
 

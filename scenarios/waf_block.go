@@ -49,6 +49,7 @@ func init() {
 			Steps:  []Step{Get("/api/items")},
 			Expect: Expect{Status: 200},
 		},
+		Variants: []Variant{{Params: map[string]string{"duration": "6s"}, Why: "a long block: Retry-After 6, beyond a client that caps its waits at five seconds"}},
 	})
 }
 

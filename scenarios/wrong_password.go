@@ -20,7 +20,10 @@ func init() {
 			TellApart: "wrong_password on the very first login is this; logins that worked until sessions and refresh tokens died at once is password-changed; account_locked from the start means someone else already spent the attempts; mfa_required or otp_* is the second factor (mfa-required); invalid_client is the OAuth client's secret, not the user's (client-mismatch).",
 		},
 		Sources: []string{SeedGuide, SeedCauses, SeedChecklist},
-		Params:  []Param{{Name: "threshold", Default: "3", Help: "failed logins that lock the account (0 never locks)", Kind: IntParam, Min: "0", Max: "100"}},
+		Params: []Param{
+			{Name: "threshold", Default: "3", Help: "failed logins that lock the account (0 never locks)", Kind: IntParam, Min: "0", Max: "100"},
+			{Name: "via", Default: "login", Help: "login: a session login; password-grant: the OAuth password grant, which counts toward the same lock-out (judged by the suites; the server takes both)", Kind: EnumParam, Values: []string{"login", "password-grant"}},
+		},
 		Install: func(env fault.Env, p Params) error {
 			env.Knobs().LockoutAfter = p.Int("threshold")
 			return nil
@@ -32,6 +35,16 @@ func init() {
 			// The login fails before the call is sent: no answer to the
 			// call, so the client reports status 0 and the login's reason.
 			Expect: Expect{Status: 0, ErrorNames: []string{"wrong_password", "password"}},
+		},
+		Adapt: func(w *Workload, p Params) {
+			if p["via"] == "password-grant" {
+				w.Auth = adapter.AuthOAuth2Password
+				w.Expect.ErrorNames = append(w.Expect.ErrorNames, "invalid_grant")
+			}
+		},
+		Variants: []Variant{
+			{Params: map[string]string{"via": "password-grant"}, Why: "the password grant: retrying it locks the account just the same"},
+			{Params: map[string]string{"threshold": "1"}, Why: "the account locks on the first failure: not even one retry is safe"},
 		},
 	})
 }

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"github.com/authchaos/authchaos/fakeserver/fault"
+	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
 
@@ -23,6 +24,7 @@ func init() {
 		Params: []Param{
 			{Name: "path", Default: "/api/items", Help: "route whose schemes are narrowed", Kind: StringParam},
 			{Name: "scheme", Default: "ApiKey", Help: "the only scheme it accepts (Bearer, Basic, ApiKey, Cookie)", Kind: EnumParam, Values: []string{"Bearer", "Basic", "ApiKey", "Cookie"}},
+			{Name: "holds", Default: "yes", Help: "yes: the client also holds a credential of the accepted scheme; no: it holds none, so it must fail fast naming the scheme (judged by the suites; the server ignores it)", Kind: EnumParam, Values: []string{"yes", "no"}},
 		},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()
@@ -36,6 +38,18 @@ func init() {
 			Auth:   adapter.AuthOAuth2ClientCredentials,
 			Steps:  []Step{Get("/api/me"), Get("/api/items")},
 			Expect: Expect{Status: 200},
+		},
+		Adapt: func(w *Workload, p Params) {
+			if p["holds"] != "no" {
+				return
+			}
+			// Nothing to switch to: the API key and the user's password
+			// (which Basic would use) are left out of the target.
+			w.Omit = []string{"api_key", "username", "password"}
+			w.Expect = Expect{Status: 401, ErrorNames: []string{p["scheme"], string(journal.WrongScheme)}}
+		},
+		Variants: []Variant{
+			{Params: map[string]string{"holds": "no"}, Why: "the client holds no API key: it must fail fast naming the scheme asked for, not refresh or loop"},
 		},
 	})
 }

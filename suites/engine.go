@@ -48,6 +48,10 @@ type Result struct {
 	Findings []string           `json:"findings,omitempty"`
 	Calls    []CallSummary      `json:"calls,omitempty"`
 	Journal  []fakeserver.Entry `json:"-"`
+
+	// Advisories are diagnostics (an error that does not name the
+	// cause): a PASS can carry them; Options.Strict fails on them.
+	Advisories []string `json:"advisories,omitempty"`
 }
 
 // CallSummary is what one call returned, for reports.
@@ -72,6 +76,12 @@ type Options struct {
 	CallTimeout time.Duration
 	// Config is the fake server's configuration; default config.Default().
 	Config *config.File
+
+	// Strict counts advisories as failures (`run --strict`).
+	Strict bool
+	// Variants adds every selected scenario's declared variants (`run
+	// --variants`).
+	Variants bool
 }
 
 func (o *Options) defaults() {
@@ -94,11 +104,11 @@ func Select(ids []string) ([]*scenarios.Scenario, error) {
 	}
 	var out []*scenarios.Scenario
 	for _, id := range ids {
-		sc, ok := scenarios.Lookup(id)
-		if !ok {
-			return nil, &scenarios.UnknownError{ID: id}
+		sc, err := lookupLabel(id)
+		if err != nil {
+			return nil, err
 		}
-		if !slices.Contains(out, sc) {
+		if !slices.ContainsFunc(out, func(have *scenarios.Scenario) bool { return have.Label() == sc.Label() }) {
 			out = append(out, sc)
 		}
 	}
@@ -116,6 +126,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	selected, err := Select(o.Scenarios)
 	if err != nil {
 		return nil, err
+	}
+	if o.Variants {
+		if selected, err = WithVariants(selected); err != nil {
+			return nil, err
+		}
 	}
 	results := make([]Result, len(selected))
 	sem := make(chan struct{}, o.Parallel)
@@ -137,7 +152,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Result) {
 	o.defaults()
 	start := time.Now()
-	res = Result{Scenario: sc.ID, Recovery: sc.Recovery}
+	res = Result{Scenario: sc.Label(), Recovery: sc.Recovery}
 	defer func() {
 		res.Duration = time.Since(start)
 		res.Millis = res.Duration.Milliseconds()
@@ -154,7 +169,7 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 		return fail("fake server: %v", err)
 	}
 	defer srv.Close()
-	if err := srv.Activate([]string{sc.ID}); err != nil {
+	if err := srv.Activate([]string{sc.ID}, sc.Given); err != nil {
 		return fail("activate %s: %v", sc.ID, err)
 	}
 	target := BuildTarget(srv, sc)
@@ -181,6 +196,10 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 		return fail("%v", runErr)
 	}
 	res.Findings = Judge(sc, steps)
+	res.Advisories = Advise(sc, steps)
+	if o.Strict {
+		defer applyStrict(&res)
+	}
 	if closeErr != nil {
 		res.Findings = append(res.Findings, fmt.Sprintf("closing the client failed: %v", closeErr))
 	}
@@ -269,9 +288,13 @@ func BuildTarget(srv *fakeserver.Server, sc *scenarios.Scenario) adapter.Target 
 			m[k] = v
 		}
 	}
+	for _, k := range w.Omit {
+		delete(m, k)
+	}
 	raw, _ = json.Marshal(m)
-	_ = json.Unmarshal(raw, &t)
-	return t
+	var out adapter.Target
+	_ = json.Unmarshal(raw, &out)
+	return out
 }
 
 // RunWorkload drives client through sc's workload on srv (calls, clock
@@ -322,7 +345,7 @@ func RunWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scen
 			}
 			wg.Wait()
 			steps = append(steps, StepRecord{Index: len(steps), Call: call, Results: results,
-				Entries: srv.Journal().Entries(before), AfterFault: afterFault})
+				Entries: srv.Journal().Entries(before), AfterFault: afterFault, MayFail: step.Call.MayFail})
 			afterFault = false
 		}
 	}

@@ -269,7 +269,7 @@ var _ = Describe("Run", func() {
 		It("fails the scenario when the driver dies on a call, showing its stderr", func(ctx SpecContext) {
 			res, took := run(ctx, `read line; echo '{"id":1,"ok":true}'; read line; echo 'panic: nil token in refresh' >&2; exit 2`)
 			Expect(res.Findings).To(ContainElement(HavePrefix(
-				`call 1 (GET /api/items) should have succeeded but ended with status 0, error "driver: driver exited with status 2 before answering call 2 (GET /api/items)`)))
+				`did not recover: call 1 (GET /api/items) ended with status 0 (no answer); it should have succeeded (client's error: "driver: driver exited with status 2 before answering call 2 (GET /api/items)`)))
 			Expect(res.Detail).To(HaveSuffix("\nclient stderr:\npanic: nil token in refresh"))
 			Expect(took).To(BeNumerically("<", 3*time.Second))
 		})

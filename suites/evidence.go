@@ -1,7 +1,10 @@
 package suites
 
 import (
+	"strconv"
+
 	"fmt"
+	"github.com/authchaos/authchaos/scenarios"
 	"strings"
 
 	"github.com/authchaos/authchaos/fakeserver"
@@ -91,16 +94,10 @@ type StepRecord struct {
 	Results    []adapter.Result
 	Entries    []fakeserver.Entry
 	AfterFault bool // a clock advance or operator action came before it
+	MayFail    bool // a correct client may refuse the call (scenarios.Call.MayFail)
 }
 
 func describeCall(c adapter.Call) string { return c.Method + " " + c.Path }
-
-func describeResult(r adapter.Result) string {
-	if r.Error != "" {
-		return fmt.Sprintf("status %d, error %q", r.Status, clip(r.Error, 160))
-	}
-	return fmt.Sprintf("status %d", r.Status)
-}
 
 func clip(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
@@ -108,4 +105,126 @@ func clip(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
+}
+
+// failedCalls returns the indices of a step's calls that did not succeed.
+func failedCalls(st StepRecord) []int {
+	var out []int
+	for j, r := range st.Results {
+		if !succeeded(r) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// succeededCalls returns the indices of a step's calls that succeeded.
+func succeededCalls(st StepRecord) []int {
+	var out []int
+	for j, r := range st.Results {
+		if succeeded(r) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// describeFailures says which of a step's calls failed, how, and what
+// the server saw meanwhile, so a concurrent failure after one shared
+// refresh never reads as "never refreshed".
+func describeFailures(st StepRecord, bad []int) string {
+	var b strings.Builder
+	if len(st.Results) == 1 {
+		fmt.Fprintf(&b, "call %d (%s) ended with %s", st.Index+1, describeCall(st.Call), statusWords(st.Results[0].Status))
+	} else {
+		fmt.Fprintf(&b, "%d of %d calls in flight in call %d (%s) failed (%s)", len(bad), len(st.Results), st.Index+1, describeCall(st.Call), byStatus(st.Results, bad))
+	}
+	var meanwhile []string
+	auth := Filter(st.Entries, IsAuthRequest)
+	if granted := Filter(auth, func(e fakeserver.Entry) bool { return e.Status < 300 }); len(granted) > 0 {
+		meanwhile = append(meanwhile, fmt.Sprintf("%s succeed (%s)", plural(len(granted), "token/login request"), SeqRange(granted)))
+	}
+	if refused := Filter(auth, func(e fakeserver.Entry) bool { return e.Status >= 400 }); len(refused) > 0 {
+		meanwhile = append(meanwhile, fmt.Sprintf("%s refused (%s)", plural(len(refused), "token/login request"), SeqRange(refused)))
+	}
+	if len(auth) == 0 && len(st.Entries) > 0 {
+		meanwhile = append(meanwhile, "no token/login request")
+	}
+	if refused := Filter(st.Entries, func(e fakeserver.Entry) bool { return IsAPICall(e) && e.Status >= 400 }); len(refused) > 0 {
+		meanwhile = append(meanwhile, fmt.Sprintf("%s refused (%s)", plural(len(refused), "API call"), SeqRange(refused)))
+	}
+	if len(meanwhile) > 0 {
+		b.WriteString(", while the server saw " + andList(meanwhile))
+	}
+	return b.String()
+}
+
+// byStatus groups failed calls in flight by the status they ended with:
+// "calls 2-8 ended with status 401".
+func byStatus(rs []adapter.Result, idx []int) string {
+	groups := map[int][]int{}
+	var order []int
+	for _, j := range idx {
+		s := rs[j].Status
+		if _, seen := groups[s]; !seen {
+			order = append(order, s)
+		}
+		groups[s] = append(groups[s], j+1)
+	}
+	var parts []string
+	for _, s := range order {
+		noun := "calls"
+		if len(groups[s]) == 1 {
+			noun = "call"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s ended with %s", noun, ranges(groups[s]), statusWords(s)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ranges renders sorted numbers compactly: "1, 3-5".
+func ranges(ns []int) string {
+	var parts []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(ns[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", ns[i], ns[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+func statusWords(s int) string {
+	if s == 0 {
+		return "status 0 (no answer)"
+	}
+	return fmt.Sprintf("status %d", s)
+}
+
+// errorNote quotes the client's error briefly, after the judgment.
+func errorNote(r adapter.Result) string {
+	if r.Error == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (client's error: %q)", clip(r.Error, 120))
+}
+
+// wantSuccess reports whether a correct client's last call succeeds.
+func wantSuccess(sc *scenarios.Scenario) bool {
+	s := sc.Workload.Expect.Status
+	return s >= 200 && s <= 299
+}
+
+// andList joins "a", "b" and "c" as "a, b and c".
+func andList(parts []string) string {
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }

@@ -28,20 +28,23 @@ func Judge(sc *scenarios.Scenario, steps []StepRecord) []string {
 	var f findings
 	last := steps[len(steps)-1]
 	for _, st := range steps[:len(steps)-1] {
-		for _, r := range st.Results {
-			if !succeeded(r) {
-				f.add("call %d (%s) should have succeeded but ended with %s", st.Index+1, describeCall(st.Call), describeResult(r))
-			}
+		if bad := failedCalls(st); len(bad) > 0 && !mayFail(sc, st) {
+			f.add("did not recover: %s; it should have succeeded%s", describeFailures(st, bad), errorNote(st.Results[bad[0]]))
 		}
 	}
-	want := sc.Workload.Expect.Status
-	for _, r := range last.Results {
-		switch {
-		case want >= 200 && want <= 299 && !succeeded(r):
-			f.add("the last call (%s) ended with %s; a client that recovers (%s) ends with %d", describeCall(last.Call), describeResult(r), sc.Recovery, want)
-		case (want < 200 || want > 299) && r.Status != want:
-			f.add("the last call (%s) ended with %s; expected it to give up reporting status %d", describeCall(last.Call), describeResult(r), want)
+	switch {
+	case mayFail(sc, last):
+	case wantSuccess(sc):
+		if bad := failedCalls(last); len(bad) > 0 {
+			f.add("did not recover: %s; a client that recovers (%s) ends 2xx%s", describeFailures(last, bad), sc.Recovery, errorNote(last.Results[bad[0]]))
 		}
+	default:
+		good := succeededCalls(last)
+		if len(good) == 0 {
+			break
+		}
+		f.add("succeeded where a correct client cannot: %s of the last call (%s) ended with status %d; the scenario refuses a correct client here, so this one sent what a correct %s client withholds, or passed off another answer as the API's",
+			countOf(len(good), len(last.Results)), describeCall(last.Call), last.Results[good[0]].Status, sc.Recovery)
 	}
 	for _, st := range steps {
 		checkNotTheAPI(&f, st)
@@ -49,9 +52,9 @@ func Judge(sc *scenarios.Scenario, steps []StepRecord) []string {
 	}
 	switch sc.Recovery {
 	case scenarios.Refresh:
-		judgeRefresh(&f, steps)
+		judgeRefresh(&f, steps, wantSuccess(sc), sc.Workload.StoredToken)
 	case scenarios.Relogin:
-		judgeRelogin(&f, steps)
+		judgeRelogin(&f, steps, wantSuccess(sc))
 	case scenarios.FailFast:
 		judgeFailFast(&f, sc, last)
 	case scenarios.Backoff:
@@ -86,7 +89,7 @@ func (f *findings) add(format string, args ...any) {
 func checkNotTheAPI(f *findings, st StepRecord) {
 	for _, r := range st.Results {
 		if succeeded(r) && strings.HasPrefix(strings.TrimSpace(r.Body), "<") {
-			f.add("call %d (%s) reported status %d with an HTML page (%s), not the API's JSON: something answered in the API's place and the client passed it off as the API's answer", st.Index+1, describeCall(st.Call), r.Status, pageTitle(r.Body))
+			f.add("passed off a page as the API's answer: call %d (%s) reported status %d with an HTML page (%s), not the API's JSON; something answered in the API's place (a portal a redirect led to, a login page, a proxy)", st.Index+1, describeCall(st.Call), r.Status, pageTitle(r.Body))
 		}
 	}
 }
@@ -126,12 +129,20 @@ func isEdgeBlock(e fakeserver.Entry) bool {
 }
 
 // judgeRefresh: one token request per expiry, even with concurrent calls.
-func judgeRefresh(f *findings, steps []StepRecord) {
+//
+// Where even a correct client ends failing (clock-skew with the API
+// behind: a fresh token is not yet valid either), a renewal is allowed
+// but not required.
+func judgeRefresh(f *findings, steps []StepRecord, mustRecover, storedToken bool) {
 	for i, st := range steps {
 		tokens := Filter(st.Entries, IsAuthRequest)
 		allowed := 1
-		if i == 0 && !st.AfterFault {
-			allowed = 2 // the first authentication, plus one refresh if it bites at once
+		if i == 0 && !st.AfterFault && !storedToken {
+			// The first authentication, plus one refresh if it bites at
+			// once. A client that starts from a stored token needs no
+			// first authentication: its first token request is the one
+			// refresh (google-auth refreshing twice showed the gap).
+			allowed = 2
 		}
 		if len(tokens) > allowed {
 			f.add("refreshed %d times for one expiry (%s) during call %d (%s)%s; a correct client makes one token request and shares it", len(tokens), SeqRange(tokens), st.Index+1, describeCall(st.Call), concurrentNote(st))
@@ -139,8 +150,8 @@ func judgeRefresh(f *findings, steps []StepRecord) {
 		if failedTokenReuse(st.Entries) {
 			f.add("reused a rotated refresh token (reason refresh_token_reused at %s): the server revoked the whole token family", SeqRange(Filter(st.Entries, reasonIs(journal.RefreshTokenReused))))
 		}
-		if refusal := firstRefusal(st.Entries); st.AfterFault && len(tokens) == 0 && anyFailed(st.Results) && refusal != "" {
-			f.add("never asked for a new token after the API answered %s in call %d", refusal, st.Index+1)
+		if refusal, ok := unanswered(st); ok && mustRecover {
+			f.add("never asked for a new token: the API answered %s at seq %d in call %d (%s) and no token request followed%s", refusalWords(refusal), refusal.Seq, st.Index+1, describeCall(st.Call), errorNote(firstFailure(st)))
 		}
 	}
 }
@@ -171,31 +182,49 @@ func succeeded(r adapter.Result) bool {
 	return r.Status >= 200 && r.Status <= 299 && r.Error == ""
 }
 
-func firstRefusal(es []fakeserver.Entry) string {
-	for _, e := range es {
-		if e.Status >= 400 {
-			if e.Reason != "" {
-				return fmt.Sprintf("%d %s", e.Status, e.Reason)
-			}
-			return strconv.Itoa(e.Status)
-		}
+// unanswered finds the first 401 from the API in a step that failed, if
+// no token or login request came after it: the client never tried to
+// renew. It holds whether the fault bit after a clock move, an operator
+// action, or by itself after some calls (a revocation after N calls, a
+// stored token that was already dead).
+func unanswered(st StepRecord) (fakeserver.Entry, bool) {
+	if !anyFailed(st.Results) {
+		return fakeserver.Entry{}, false
 	}
-	// Nothing was refused: the client never reached the server (or gave
-	// up on its own), so there is no answer to blame, and the finding on
-	// the call's result says what went wrong.
-	return ""
+	i := slices.IndexFunc(st.Entries, func(e fakeserver.Entry) bool {
+		return IsAPICall(e) && e.Status == http.StatusUnauthorized && !isEdgeBlock(e) && e.Origin != journal.OtherOrigin
+	})
+	if i < 0 || Count(st.Entries[i+1:], IsAuthRequest) > 0 {
+		return fakeserver.Entry{}, false
+	}
+	return st.Entries[i], true
+}
+
+func refusalWords(e fakeserver.Entry) string {
+	if e.Reason != "" {
+		return fmt.Sprintf("%d %s", e.Status, e.Reason)
+	}
+	return strconv.Itoa(e.Status)
+}
+
+// firstFailure is the first call of a step that did not succeed.
+func firstFailure(st StepRecord) adapter.Result {
+	if bad := failedCalls(st); len(bad) > 0 {
+		return st.Results[bad[0]]
+	}
+	return adapter.Result{}
 }
 
 // judgeRelogin: authenticates again with primary credentials, no loop.
-func judgeRelogin(f *findings, steps []StepRecord) {
+func judgeRelogin(f *findings, steps []StepRecord, mustRecover bool) {
 	for _, st := range steps {
 		logins := Filter(st.Entries, IsAuthRequest)
 		allowed := 2 * len(st.Results) // a login, plus the second leg of a one-time-code login
 		if len(logins) > allowed+1 {
 			f.add("logged in %d times during call %d (%s) (%s); re-login once, then give up", len(logins), st.Index+1, describeCall(st.Call), SeqRange(logins))
 		}
-		if refusal := firstRefusal(st.Entries); st.AfterFault && anyFailed(st.Results) && len(logins) == 0 && refusal != "" {
-			f.add("never logged in again after the API answered %s in call %d", refusal, st.Index+1)
+		if refusal, ok := unanswered(st); ok && mustRecover {
+			f.add("never logged in again: the API answered %s at seq %d in call %d (%s) and no login or token request followed%s", refusalWords(refusal), refusal.Seq, st.Index+1, describeCall(st.Call), errorNote(firstFailure(st)))
 		}
 		// A refused credential that later succeeds without a login in
 		// between was retried blindly: it worked here only because the
@@ -220,17 +249,12 @@ func judgeRelogin(f *findings, steps []StepRecord) {
 	}
 }
 
-// judgeFailFast: the error names the cause; at most one extra attempt.
+// judgeFailFast: behaviour only — one attempt, at most one extra, no
+// loop, no lock-out, no new credential for a 403. Whether the error names
+// the cause is diagnostics (Advise), and the status the client reports is
+// its own: the answer to its one allowed recovery (a refresh answered 400
+// invalid_grant) is as good a report as the API's 401.
 func judgeFailFast(f *findings, sc *scenarios.Scenario, last StepRecord) {
-	for _, r := range last.Results {
-		if r.Error == "" {
-			f.add("the last call (%s) ended with status %d but reported no error; a client must say why it gave up", describeCall(last.Call), r.Status)
-			continue
-		}
-		if names := sc.Workload.Expect.ErrorNames; len(names) > 0 && !containsAny(r.Error, names) {
-			f.add("the client's error %q does not name the cause (expected it to mention one of: %s)", clip(r.Error, 160), strings.Join(names, ", "))
-		}
-	}
 	api := Filter(last.Entries, func(e fakeserver.Entry) bool { return IsAPICall(e) && e.Status >= 400 })
 	if len(api) > 2*len(last.Results) {
 		f.add("retried a call that cannot succeed: %d refused API calls (%s); fail fast after at most one extra attempt", len(api), SeqRange(api))
@@ -239,8 +263,12 @@ func judgeFailFast(f *findings, sc *scenarios.Scenario, last StepRecord) {
 	if len(logins) > 2*len(last.Results) {
 		f.add("tried to authenticate %d times (%s); at most one extra attempt, never password guessing", len(logins), SeqRange(logins))
 	}
-	if locked := Filter(last.Entries, reasonIs(journal.AccountLocked)); len(locked) > 0 {
-		f.add("locked the account out by retrying the login (%s)", SeqRange(locked))
+	// An account that locks on its first failure (threshold 1) was not
+	// locked by retrying: only a lock after an earlier login is.
+	if len(logins) > 0 {
+		if locked := Filter(last.Entries, func(e fakeserver.Entry) bool { return e.Reason == journal.AccountLocked && e.Seq > logins[0].Seq }); len(locked) > 0 {
+			f.add("locked the account out by retrying the login: %s, the lock at %s; a refused password is not retried", plural(len(logins), "login attempt"), SeqRange(locked))
+		}
 	}
 	refreshes := Filter(last.Entries, func(e fakeserver.Entry) bool { return IsTokenRequest(e) && e.Grant == "refresh_token" })
 	if len(refreshes) > len(last.Results) {
@@ -276,7 +304,7 @@ func judgeBackoff(f *findings, steps []StepRecord) {
 		return
 	}
 	if auth := Filter(all[firstFail+1:], IsAuthRequest); len(auth) > 0 {
-		f.add("threw away a good credential: %d token/login request(s) after the %s answer at seq %d (%s); the credential was fine, wait and retry with it", len(auth), all[firstFail].Reason, all[firstFail].Seq, SeqRange(auth))
+		f.add("renewed where it should have waited: %s (%s) after the %s answer at seq %d%s; %s", plural(len(auth), "token/login request"), SeqRange(auth), refusalWords(all[firstFail]), all[firstFail].Seq, whoAnswered(all[firstFail]), waitAdvice(all[firstFail]))
 	}
 	var early []string
 	for _, st := range steps {
@@ -458,4 +486,46 @@ func judgeNoLeak(f *findings, steps []StepRecord) {
 			}
 		}
 	}
+}
+
+// whoAnswered names the layer behind a refusal, for back-off findings.
+func whoAnswered(e fakeserver.Entry) string {
+	var parts []string
+	if isEdgeBlock(e) {
+		parts = append(parts, "from "+string(e.Origin)+", not the API")
+	}
+	if e.RetryAfter != "" {
+		parts = append(parts, "with Retry-After: "+e.RetryAfter)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// waitAdvice says what a back-off client does instead of renewing.
+func waitAdvice(e fakeserver.Entry) string {
+	if e.RetryAfter != "" {
+		return "an answer that says Retry-After, from a realm or layer other than the API's, is not about the credential: keep it, wait as Retry-After says, retry"
+	}
+	return "the answer did not come from the API, so the credential is not at fault: keep it, wait, retry"
+}
+
+// mayFail reports whether a correct client may refuse the step's call
+// (scenarios.Call.MayFail), from the record or from the workload.
+func mayFail(sc *scenarios.Scenario, st StepRecord) bool {
+	if st.MayFail {
+		return true
+	}
+	n := 0
+	for _, step := range sc.Workload.Steps {
+		if step.Call == nil {
+			continue
+		}
+		if n == st.Index {
+			return step.Call.MayFail
+		}
+		n++
+	}
+	return false
 }

@@ -208,20 +208,22 @@ var _ = Describe("Judge", func() {
 		Entry("refresh: never asks for a new token", "expired-token",
 			expiredToken(failed(401, "unauthorized"), api("/api/items", "Bearer", 401, journal.TokenExpired)),
 			[]string{
-				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (refresh) ends with 200`,
-				"never asked for a new token after the API answered 401 token_expired in call 2",
+				"did not recover: call 2 (GET /api/items) ended with status 401, while the server saw no token/login request and 1 API call refused (seq 3); a client that recovers (refresh) ends 2xx (client's error: \"unauthorized\")",
+				"never asked for a new token: the API answered 401 token_expired at seq 3 in call 2 (GET /api/items) and no token request followed (client's error: \"unauthorized\")",
 			}),
 		Entry("refresh: a client that never reached the server is not said to have had an API answer", "expired-token",
 			expiredToken(failed(0, "dial tcp 127.0.0.1:8401: connection refused")),
 			[]string{
-				`the last call (GET /api/items) ended with status 0, error "dial tcp 127.0.0.1:8401: connection refused"; a client that recovers (refresh) ends with 200`,
+				"did not recover: call 2 (GET /api/items) ended with status 0 (no answer); a client that recovers (refresh) ends 2xx (client's error: \"dial tcp 127.0.0.1:8401: connection refused\")",
 			}),
 		Entry("refresh: an earlier call that should have worked", "expired-token",
 			journalOf(
 				call("/api/items", failed(0, "token endpoint: EOF"), tokenReq("password", 200, "")),
 				afterFault(call("/api/items", ok(1), tokenReq("password", 200, ""), api("/api/items", "Bearer", 200, ""))),
 			),
-			[]string{`call 1 (GET /api/items) should have succeeded but ended with status 0, error "token endpoint: EOF"`}),
+			[]string{
+				"did not recover: call 1 (GET /api/items) ended with status 0 (no answer), while the server saw 1 token/login request succeed (seq 1); it should have succeeded (client's error: \"token endpoint: EOF\")",
+			}),
 		Entry("refresh: two token requests for one expiry", "expired-token",
 			expiredToken(ok(1),
 				api("/api/items", "Bearer", 401, journal.TokenExpired),
@@ -238,6 +240,12 @@ var _ = Describe("Judge", func() {
 				tokenReq("refresh_token", 200, ""), tokenReq("refresh_token", 200, ""), tokenReq("password", 200, ""),
 				api("/api/items", "Bearer", 200, ""))),
 			[]string{"refreshed 3 times for one expiry (seq 2-4) during call 1 (GET /api/items); a correct client makes one token request and shares it"}),
+		Entry("refresh: a stored token refreshed twice (google-auth's 5-minute skew) needs no first login to excuse it", "stale-cached-credentials",
+			journalOf(call("/api/items", ok(1),
+				api("/api/items", "Bearer", 401, journal.TokenRevoked),
+				tokenReq("refresh_token", 200, ""), tokenReq("refresh_token", 200, ""),
+				api("/api/items", "Bearer", 200, ""))),
+			[]string{"refreshed 2 times for one expiry (seq 2-3) during call 1 (GET /api/items); a correct client makes one token request and shares it"}),
 		Entry("refresh: 8 calls in flight share one refresh", "concurrent-expiry",
 			expiredToken(ok(8), cat(
 				times(8, api("/api/items", "Bearer", 401, journal.TokenExpired)),
@@ -250,12 +258,25 @@ var _ = Describe("Judge", func() {
 				times(7, tokenReq("refresh_token", 200, "")),                     // seq 11-17
 				times(8, api("/api/items", "Bearer", 200, "")))...),              // seq 18-25
 			[]string{"refreshed 7 times for one expiry (seq 11-17) during call 2 (GET /api/items) with 8 calls in flight; a correct client makes one token request and shares it"}),
+		Entry("refresh: 7 of 8 calls fail after one shared refresh: the finding says so, and which", "concurrent-expiry",
+			expiredToken(append(ok(1), results(7, adapter.Result{Status: 401, Error: "unauthorized"})...),
+				append(times(8, api("/api/items", "Bearer", 401, journal.TokenExpired)),
+					tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 200, ""))...),
+			[]string{
+				"did not recover: 7 of 8 calls in flight in call 2 (GET /api/items) failed (calls 2-8 ended with status 401), while the server saw 1 token/login request succeed (seq 11) and 8 API calls refused (seq 3-10); a client that recovers (refresh) ends 2xx (client's error: \"unauthorized\")",
+			}),
+		Entry("refresh: a revocation after N calls, with no clock move, still says no token was asked for", "revoked-token",
+			withToken("password", failed(401, "unauthorized"), api("/api/items", "Bearer", 401, journal.TokenRevoked)),
+			[]string{
+				"did not recover: call 2 (GET /api/items) ended with status 401, while the server saw no token/login request and 1 API call refused (seq 3); a client that recovers (refresh) ends 2xx (client's error: \"unauthorized\")",
+				"never asked for a new token: the API answered 401 token_revoked at seq 3 in call 2 (GET /api/items) and no token request followed (client's error: \"unauthorized\")",
+			}),
 		Entry("refresh: 8 calls that fail alike give one finding, not 8", "concurrent-expiry",
 			expiredToken(results(8, adapter.Result{Status: 401, Error: "unauthorized"}),
 				times(8, api("/api/items", "Bearer", 401, journal.TokenExpired))...),
 			[]string{
-				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (refresh) ends with 200`,
-				"never asked for a new token after the API answered 401 token_expired in call 2",
+				"did not recover: 8 of 8 calls in flight in call 2 (GET /api/items) failed (calls 1-8 ended with status 401), while the server saw no token/login request and 8 API calls refused (seq 3-10); a client that recovers (refresh) ends 2xx (client's error: \"unauthorized\")",
+				"never asked for a new token: the API answered 401 token_expired at seq 3 in call 2 (GET /api/items) and no token request followed (client's error: \"unauthorized\")",
 			}),
 		Entry("refresh: reusing a rotated refresh token", "refresh-token-rotation",
 			journalOf(
@@ -266,7 +287,7 @@ var _ = Describe("Judge", func() {
 					api("/api/items", "Bearer", 401, journal.TokenExpired), tokenReq("refresh_token", 400, journal.RefreshTokenReused))),
 			),
 			[]string{
-				`the last call (GET /api/items) ended with status 401, error "token refresh failed: invalid_grant"; a client that recovers (refresh) ends with 200`,
+				"did not recover: call 3 (GET /api/items) ended with status 401, while the server saw 1 token/login request refused (seq 7) and 1 API call refused (seq 6); a client that recovers (refresh) ends 2xx (client's error: \"token refresh failed: invalid_grant\")",
 				"reused a rotated refresh token (reason refresh_token_reused at seq 7): the server revoked the whole token family",
 			}),
 
@@ -297,28 +318,28 @@ var _ = Describe("Judge", func() {
 		Entry("relogin: never logs in again", "expired-session",
 			expiredSession(failed(401, "session expired"), api("/api/me", "Cookie", 401, journal.SessionExpired)),
 			[]string{
-				`the last call (GET /api/me) ended with status 401, error "session expired"; a client that recovers (relogin) ends with 200`,
-				"never logged in again after the API answered 401 session_expired in call 2",
+				"did not recover: call 2 (GET /api/me) ended with status 401, while the server saw no token/login request and 1 API call refused (seq 3); a client that recovers (relogin) ends 2xx (client's error: \"session expired\")",
+				"never logged in again: the API answered 401 session_expired at seq 3 in call 2 (GET /api/me) and no login or token request followed (client's error: \"session expired\")",
 			}),
 		Entry("relogin: a client that gave up before sending is not said to have had an API answer", "expired-session",
 			expiredSession(failed(0, "cookie jar: permission denied")),
 			[]string{
-				`the last call (GET /api/me) ended with status 0, error "cookie jar: permission denied"; a client that recovers (relogin) ends with 200`,
+				"did not recover: call 2 (GET /api/me) ended with status 0 (no answer); a client that recovers (relogin) ends 2xx (client's error: \"cookie jar: permission denied\")",
 			}),
 
 		// fail-fast
 		Entry("fail-fast: stops at the revoked key and says so", "revoked-key",
 			revokedKey(failed(401, "unauthorized (401): api_key_revoked (invalid_key)"), api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
 			nil),
-		Entry("fail-fast: gives up without an error", "revoked-key",
+		Entry("fail-fast: hands the 401 back without an error: behaviour is right (advisory only)", "revoked-key",
 			revokedKey([]adapter.Result{{Status: 401, Body: `{"reason":"api_key_revoked"}`}}, api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
-			[]string{"the last call (GET /api/items) ended with status 401 but reported no error; a client must say why it gave up"}),
-		Entry("fail-fast: an error that does not name the cause", "revoked-key",
+			nil),
+		Entry("fail-fast: an error that does not name the cause: behaviour is right (advisory only)", "revoked-key",
 			revokedKey(failed(401, "request failed"), api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
-			[]string{`the client's error "request failed" does not name the cause (expected it to mention one of: revoked, api_key_revoked, invalid_key)`}),
-		Entry("fail-fast: reports another status than the server's", "revoked-key",
+			nil),
+		Entry("fail-fast: reports another status than the API's: the status is never pinned", "revoked-key",
 			revokedKey(failed(0, "api_key_revoked"), api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
-			[]string{`the last call (GET /api/items) ended with status 0, error "api_key_revoked"; expected it to give up reporting status 401`}),
+			nil),
 		Entry("fail-fast: a retry loop on a revoked key", "revoked-key",
 			revokedKey(failed(401, "api_key_revoked"), times(4, api("/api/items", "ApiKey", 401, journal.APIKeyRevoked))...),
 			[]string{
@@ -334,11 +355,11 @@ var _ = Describe("Judge", func() {
 			[]string{
 				"authentication loop: 4 token/login requests during call 1 (GET /api/me) (seq 1-4)",
 				"tried to authenticate 4 times (seq 1-4); at most one extra attempt, never password guessing",
-				"locked the account out by retrying the login (seq 4)",
+				"locked the account out by retrying the login: 4 login attempts, the lock at seq 4; a refused password is not retried",
 			}),
-		Entry("fail-fast: invalid_client reported without its cause", "client-mismatch",
+		Entry("fail-fast: invalid_client reported without its cause: behaviour is right (advisory only)", "client-mismatch",
 			journalOf(call("/api/items", failed(0, "token request failed: 401"), tokenReq("client_credentials", 401, journal.InvalidClient))),
-			[]string{`the client's error "token request failed: 401" does not name the cause (expected it to mention one of: invalid_client, not registered, client secret)`}),
+			nil),
 		Entry("fail-fast: 403 reported as it is", "forbidden-not-unauthorized",
 			withToken("password", failed(403, "forbidden (403): insufficient_role"), api("/api/items", "Bearer", 403, journal.InsufficientRole)),
 			nil),
@@ -406,20 +427,24 @@ var _ = Describe("Judge", func() {
 				tokenReq("client_credentials", 200, ""),
 				api("/api/items", "Bearer", 302, journal.CaptivePortalRedirect).edge(journal.Portal, ""),
 				otherOrigin(crossHost, "/portal", "none"))),
-			[]string{`call 1 (GET /api/items) reported status 200 with an HTML page (title "Welcome to Hotel Guest Wi-Fi"), not the API's JSON: something answered in the API's place and the client passed it off as the API's answer`}),
+			[]string{`passed off a page as the API's answer: call 1 (GET /api/items) reported status 200 with an HTML page (title "Welcome to Hotel Guest Wi-Fi"), not the API's JSON; something answered in the API's place (a portal a redirect led to, a login page, a proxy)`}),
 		Entry("backoff: a call that gave up is no success, whatever status it saw last", "captive-portal",
 			journalOf(call("/api/items", []adapter.Result{{Status: 200, Body: "<html><title>Hotel Wi-Fi</title></html>", Error: "not the API's answer: a portal page"}},
 				tokenReq("client_credentials", 200, ""),
 				api("/api/items", "Bearer", 302, journal.CaptivePortalRedirect).edge(journal.Portal, ""),
 				otherOrigin(crossHost, "/portal", "none"))),
-			[]string{`the last call (GET /api/items) ended with status 200, error "not the API's answer: a portal page"; a client that recovers (backoff) ends with 200`}),
+			[]string{
+				"did not recover: call 1 (GET /api/items) ended with status 200, while the server saw 1 token/login request succeed (seq 1); a client that recovers (backoff) ends 2xx (client's error: \"not the API's answer: a portal page\")",
+			}),
 		Entry("backoff: throws the token away on an edge 401", "waf-block",
 			journalOf(call("/api/items", ok(1),
 				tokenReq("client_credentials", 200, ""),
 				api("/api/items", "Bearer", 401, journal.WAFBlock).edge(journal.WAF, "1").at(2*time.Millisecond),
 				tokenReq("client_credentials", 200, "").at(1002*time.Millisecond),
 				api("/api/items", "Bearer", 200, "").at(1003*time.Millisecond))),
-			[]string{"threw away a good credential: 1 token/login request(s) after the waf_block answer at seq 2 (seq 3); the credential was fine, wait and retry with it"}),
+			[]string{
+				"renewed where it should have waited: 1 token/login request (seq 3) after the 401 waf_block answer at seq 2 (from waf, not the API, with Retry-After: 1); an answer that says Retry-After, from a realm or layer other than the API's, is not about the credential: keep it, wait as Retry-After says, retry",
+			}),
 
 		// switch-scheme
 		Entry("switch-scheme: resends with the scheme the challenge asked for", "wrong-scheme",
@@ -434,7 +459,7 @@ var _ = Describe("Judge", func() {
 			withToken("client_credentials", failed(401, "unauthorized"),
 				api("/api/items", "Bearer", 401, journal.WrongScheme), api("/api/items", "Bearer", 401, journal.WrongScheme)),
 			[]string{
-				`the last call (GET /api/items) ended with status 401, error "unauthorized"; a client that recovers (switch-scheme) ends with 200`,
+				"did not recover: call 2 (GET /api/items) ended with status 401, while the server saw no token/login request and 2 API calls refused (seq 3-4); a client that recovers (switch-scheme) ends 2xx (client's error: \"unauthorized\")",
 				"ignored the challenge 1 time(s): first after a wrong_scheme challenge at seq 3, resent GET /api/items with Bearer again (seq 4); read WWW-Authenticate and switch scheme",
 			}),
 		Entry("switch-scheme: refreshes before switching", "wrong-scheme",
@@ -450,28 +475,28 @@ var _ = Describe("Judge", func() {
 		Entry("step-up: gives up on insufficient_scope", "scope-mismatch",
 			withToken("password", failed(403, "forbidden"), api("/api/items", "Bearer", 403, journal.InsufficientScope)),
 			[]string{
-				`the last call (GET /api/items) ended with status 403, error "forbidden"; a client that recovers (step-up) ends with 200`,
+				"did not recover: call 2 (GET /api/items) ended with status 403, while the server saw no token/login request and 1 API call refused (seq 3); a client that recovers (step-up) ends 2xx (client's error: \"forbidden\")",
 				"did not ask for a token with more scope after insufficient_scope at seq 3",
 			}),
 		Entry("step-up: refreshes, which cannot widen scope", "scope-mismatch",
 			withToken("password", failed(403, "insufficient_scope"),
 				api("/api/items", "Bearer", 403, journal.InsufficientScope), tokenReq("refresh_token", 200, ""), api("/api/items", "Bearer", 403, journal.InsufficientScope)),
 			[]string{
-				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
+				"did not recover: call 2 (GET /api/items) ended with status 403, while the server saw 1 token/login request succeed (seq 4) and 2 API calls refused (seq 3-5); a client that recovers (step-up) ends 2xx (client's error: \"insufficient_scope\")",
 				"refreshed (seq 4) after insufficient_scope at seq 3: a refresh cannot widen scope, ask for a new grant with the scope named",
 			}),
 		Entry("step-up: a new grant for the same scope is not a step-up", "scope-mismatch",
 			withToken("password", failed(403, "insufficient_scope"),
 				api("/api/items", "Bearer", 403, journal.InsufficientScope), tokenReq("password", 200, "").scope("read"), api("/api/items", "Bearer", 403, journal.InsufficientScope)),
 			[]string{
-				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
-				`asked for a new token (seq 4) after insufficient_scope at seq 3, but got no more scope than before ("read"); ask for the scope the challenge names`,
+				"did not recover: call 2 (GET /api/items) ended with status 403, while the server saw 1 token/login request succeed (seq 4) and 2 API calls refused (seq 3-5); a client that recovers (step-up) ends 2xx (client's error: \"insufficient_scope\")",
+				"asked for a new token (seq 4) after insufficient_scope at seq 3, but got no more scope than before (\"read\"); ask for the scope the challenge names",
 			}),
 		Entry("step-up: the first grant of a call is not a step-up for a refusal after it", "scope-mismatch",
 			journalOf(call("/api/items", failed(403, "insufficient_scope"),
 				tokenReq("password", 200, "").scope("read"), api("/api/items", "Bearer", 403, journal.InsufficientScope))),
 			[]string{
-				`the last call (GET /api/items) ended with status 403, error "insufficient_scope"; a client that recovers (step-up) ends with 200`,
+				"did not recover: call 1 (GET /api/items) ended with status 403, while the server saw 1 token/login request succeed (seq 1) and 1 API call refused (seq 2); a client that recovers (step-up) ends 2xx (client's error: \"insufficient_scope\")",
 				"did not ask for a token with more scope after insufficient_scope at seq 2",
 			}),
 		Entry("step-up: calls in flight share one step-up", "scope-mismatch",
@@ -491,11 +516,71 @@ var _ = Describe("Judge", func() {
 		Entry("no-leak: the token follows a redirect to another port", "redirect-strips-auth",
 			redirects(api("/api/me", "Bearer", 200, ""), ok(1), "none", "Bearer"),
 			[]string{"sent the Bearer credential to http://127.0.0.1:46713/mirror/export after a redirect (seq 7); credentials belong to the origin that issued them"}),
+		Entry("no-leak: refusing to follow redirects off the origin leaks nothing and is fine", "redirect-strips-auth",
+			journalOf(
+				call("/api/me", ok(1), tokenReq("client_credentials", 200, ""),
+					api("/api/me", "Bearer", 0, "").redirectTo("/api/me?moved=1"), api("/api/me", "Bearer", 200, "")),
+				call("/api/items", failed(307, "refused to follow a redirect to another origin"),
+					api("/api/items", "Bearer", 0, "").redirectTo("http://"+crossHost+"/mirror/items")),
+				call("/api/export", failed(307, "refused to follow a redirect to another origin"),
+					api("/api/export", "Bearer", 0, "").redirectTo("http://"+otherPort+"/mirror/export")),
+			),
+			nil),
 		Entry("no-leak: drops the token on a same-origin redirect", "redirect-strips-auth",
 			redirects(api("/api/me", "none", 401, journal.MissingCredentials), failed(401, "unauthorized"), "none", "none"),
 			[]string{
-				`call 1 (GET /api/me) should have succeeded but ended with status 401, error "unauthorized"`,
+				"did not recover: call 1 (GET /api/me) ended with status 401, while the server saw 1 token/login request succeed (seq 1) and 1 API call refused (seq 3); it should have succeeded (client's error: \"unauthorized\")",
 				"dropped the credential on a same-origin redirect to /api/me?moved=1 (seq 3); the same origin may keep it",
 			}),
+	)
+})
+
+// Defects 1 and 2 of issue 8, reproduced: natural SDK messages from
+// clients whose behaviour is right. Behaviour decides; whether the
+// client's report names the cause is an advisory, read from its error
+// and from the body it handed its caller.
+var _ = Describe("Advise", func() {
+	natural := "Request failed with status code 401"
+	DescribeTable("judges diagnostics apart from behaviour",
+		func(id string, steps []suites.StepRecord, want []string) {
+			sc, found := scenarios.Lookup(id)
+			Expect(found).To(BeTrue(), "no scenario %s in the catalog", id)
+			Expect(suites.Judge(sc, steps)).To(BeEmpty(), "behaviour is right, so no finding")
+			got := suites.Advise(sc, steps)
+			if len(want) == 0 {
+				Expect(got).To(BeEmpty())
+				return
+			}
+			Expect(got).To(Equal(want))
+		},
+		Entry("a natural message with the API's body handed back names the cause", "revoked-key",
+			revokedKey([]adapter.Result{{Status: 401, Error: natural, Body: `{"reason":"api_key_revoked","error":"invalid_key"}`}},
+				api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
+			nil),
+		Entry("a natural message with no body does not", "revoked-key",
+			revokedKey(failed(401, natural), api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
+			[]string{`the cause is not named: call 2 (GET /api/items) reported none of "revoked", "api_key_revoked", "invalid_key", neither in its error nor in the body it returned (status 401, error "Request failed with status code 401", body empty)`}),
+		Entry("a 401 handed back without an error", "revoked-key",
+			revokedKey([]adapter.Result{{Status: 401, Body: `{"reason":"api_key_revoked"}`}}, api("/api/items", "ApiKey", 401, journal.APIKeyRevoked)),
+			[]string{"reported no error: call 2 (GET /api/items) handed status 401 back as an answer; say that the client gave up, and why"}),
+		Entry("a refresh answered 400 invalid_grant, reported as such", "password-changed",
+			withToken("password", failed(400, "400 Client Error: Bad Request for url: http://127.0.0.1:8401/oauth/token: invalid_grant"),
+				api("/api/items", "Bearer", 401, journal.TokenRevoked), tokenReq("refresh_token", 400, journal.RefreshTokenRevoked)),
+			nil),
+		Entry("an unrelated 'revoked' no longer names password-changed", "password-changed",
+			withToken("password", []adapter.Result{{Status: 401, Error: natural, Body: `{"error":"invalid_token","error_description":"the access token was revoked"}`}},
+				api("/api/items", "Bearer", 401, journal.TokenRevoked), tokenReq("refresh_token", 400, journal.RefreshTokenRevoked)),
+			[]string{`the cause is not named: call 2 (GET /api/items) reported none of "invalid_grant", "wrong_password", "password", "refresh_token_revoked", neither in its error nor in the body it returned (status 401, error "Request failed with status code 401", body "{\"error\":\"invalid_token\",\"error_description\":\"the access token was revoked\"}")`}),
+		Entry("an authorization URL's redirect_uri query is the request, not the cause", "redirect-uri-mismatch",
+			journalOf(call("/oauth/authorize", failed(400, "GET http://127.0.0.1:8401/oauth/authorize?redirect_uri=http%3A%2F%2Fx%2F: 400"),
+				entry{Host: appHost, Method: "GET", Path: "/oauth/authorize", Scheme: "none", Status: 400, Reason: journal.RedirectURIMismatch, Origin: journal.App})),
+			[]string{`the cause is not named: call 1 (GET /oauth/authorize) reported none of "redirect_uri_mismatch", "redirect_uri", "redirect uri", "not registered", neither in its error nor in the body it returned (status 400, error "GET http://127.0.0.1:8401/oauth/authorize?redirect_uri=http%3A%2F%2Fx%2F: 400", body empty)`}),
+		Entry("403 Forbidden names a 403 by its word, not its number", "forbidden-not-unauthorized",
+			withToken("password", failed(403, "403 Client Error: Forbidden for url: http://127.0.0.1:8401/api/items"), api("/api/items", "Bearer", 403, journal.InsufficientRole)),
+			nil),
+		Entry("Apache's stock page handed back names the shadowing web server", "basic-auth-shadow",
+			journalOf(call("/api/items", []adapter.Result{{Status: 401, Error: natural, Body: "<html><address>Apache/2.4.62 (Debian) Server</address></html>"}},
+				tokenReq("client_credentials", 200, ""), api("/api/items", "Bearer", 401, journal.HtaccessBasicAuth).edge(journal.Apache, ""))),
+			nil),
 	)
 })

@@ -19,11 +19,16 @@ type Report struct {
 	Failed  int      `json:"failed"`
 	Skipped int      `json:"skipped"`
 	Elapsed string   `json:"elapsed,omitempty"`
+
+	// Advisories counts the advisories of every result (diagnostics;
+	// failures only under --strict).
+	Advisories int `json:"advisories,omitempty"`
 }
 
 func newReport(client string, results []Result) *Report {
 	r := &Report{Client: client, Results: results}
 	for _, res := range results {
+		r.Advisories += len(res.Advisories)
 		switch res.Verdict {
 		case Pass:
 			r.Passed++
@@ -49,12 +54,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "VERDICT\tSCENARIO\tRECOVERY\tREASON")
 	for _, res := range r.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", strings.ToUpper(string(res.Verdict)), res.Scenario, res.Recovery, firstLine(res.Detail))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", strings.ToUpper(string(res.Verdict)), res.Scenario, res.Recovery, firstLine(res.Detail), advisoryMark(res))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%s: %d passed, %d failed, %d skipped\n", r.Client, r.Passed, r.Failed, r.Skipped)
+	r.writeAdvisories(w)
+	_, err := fmt.Fprintf(w, "\n%s: %d passed, %d failed, %d skipped%s\n", r.Client, r.Passed, r.Failed, r.Skipped, advisoryTotal(r.Advisories))
 	return err
 }
 
@@ -104,11 +110,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			Time: fmt.Sprintf("%.3f", res.Duration.Seconds())}
 		switch res.Verdict {
 		case Fail:
-			c.Failure = &junitMessage{Message: firstLine(res.Detail), Type: string(res.Recovery), Body: res.Detail}
+			c.Failure = &junitMessage{Message: firstLine(res.Detail), Type: failureType(res), Body: res.Detail}
 		case Skip:
 			c.Skipped = &junitMessage{Message: res.Detail}
 		default:
-			c.SystemOut = res.Detail
+			c.SystemOut = res.Detail + advisoryLines(res)
 		}
 		suite.Cases = append(suite.Cases, c)
 	}

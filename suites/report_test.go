@@ -236,3 +236,25 @@ var _ = Describe("Report", func() {
 		})
 	})
 })
+
+var _ = Describe("Report advisories", func() {
+	rep := func() *suites.Report {
+		r := handBuilt()
+		r.Results[0].Advisories = []string{"the cause is not named: call 1 (GET /api/me) reported none of \"revoked\""}
+		r.Advisories = 1
+		return r
+	}
+	It("lists them under the table, apart from failures", func() {
+		var b strings.Builder
+		Expect(rep().WriteTable(&b)).To(Succeed())
+		Expect(b.String()).To(ContainSubstring("ADVISORIES (diagnostics: they fail a scenario only under --strict)\n  "))
+		Expect(b.String()).To(ContainSubstring("1 advisory\n"))
+	})
+	It("puts them in JUnit's system-out of a passing case, never in a failure", func() {
+		var b strings.Builder
+		r := rep()
+		r.Results[0].Verdict = suites.Pass
+		Expect(r.WriteJUnit(&b)).To(Succeed())
+		Expect(b.String()).To(ContainSubstring("advisory: the cause is not named"))
+	})
+})

@@ -5,6 +5,7 @@ import (
 	"github.com/authchaos/authchaos/suites"
 )
 
-// The reference client must recover correctly in every scenario: this
-// is the one line an SDK team writes for its own client.
-var _ = suites.Describe("resilient", resilient.Factory())
+// The reference client must recover correctly in every scenario and
+// every variant it declares: this is the one line an SDK team writes for
+// its own client (WithDeclaredVariants and WithStrict are optional).
+var _ = suites.Describe("resilient", resilient.Factory(), suites.WithDeclaredVariants(), suites.WithStrict())

@@ -26,19 +26,23 @@ func Describe(client string, factory adapter.Factory, opts ...func(*Options)) bo
 	}
 	return ginkgo.Describe("authchaos recovery of "+client, func() {
 		selected, err := Select(o.Scenarios)
+		if err == nil && o.Variants {
+			selected, err = WithVariants(selected)
+		}
 		if err != nil {
 			ginkgo.It("selects scenarios", func() { ginkgo.Fail(err.Error()) })
 			return
 		}
 		for _, sc := range selected {
-			ginkgo.It(sc.ID+" → "+string(sc.Recovery), ginkgo.Label(string(sc.Recovery), sc.Category), func(ctx ginkgo.SpecContext) {
+			ginkgo.It(sc.Label()+" → "+string(sc.Recovery), ginkgo.Label(string(sc.Recovery), sc.Category), func(ctx ginkgo.SpecContext) {
 				res := RunScenario(context.Context(ctx), sc, o)
 				switch res.Verdict {
 				case Skip:
 					ginkgo.Skip(res.Detail)
 				case Fail:
-					ginkgo.Fail(sc.ID + ": " + strings.Join(res.Findings, "\n") + detailTail(res))
+					ginkgo.Fail(sc.Label() + ": " + strings.Join(failureLines(res), "\n") + detailTail(res))
 				}
+				reportAdvisories(res)
 			})
 		}
 	})
@@ -54,7 +58,43 @@ func detailTail(res Result) string {
 	return ""
 }
 
+// WithDeclaredVariants adds a spec for every variant each scenario
+// declares (`run --variants`).
+func WithDeclaredVariants() func(*Options) {
+	return func(o *Options) { o.Variants = true }
+}
+
+// WithStrict makes Describe fail specs on advisories too.
+func WithStrict() func(*Options) {
+	return func(o *Options) { o.Strict = true }
+}
+
 // WithScenarios narrows Describe to some scenario ids.
 func WithScenarios(ids ...string) func(*Options) {
 	return func(o *Options) { o.Scenarios = ids }
+}
+
+// failureLines are what failed a spec: the findings, or under Strict the
+// advisories alone.
+func failureLines(res Result) []string {
+	if len(res.Findings) == 0 && len(res.Advisories) > 0 {
+		return prefixed("advisory (strict): ", res.Advisories)
+	}
+	return res.Findings
+}
+
+// reportAdvisories attaches a passing spec's advisories to the ginkgo
+// report, apart from failures: they show in the report and in -v runs.
+func reportAdvisories(res Result) {
+	if len(res.Advisories) > 0 {
+		ginkgo.AddReportEntry("advisories", strings.Join(prefixed("advisory: ", res.Advisories), "\n"))
+	}
+}
+
+func prefixed(p string, lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = p + l
+	}
+	return out
 }

@@ -25,6 +25,10 @@ type Bugs struct {
 	NoSingleFlight bool
 	// RetryWrongPassword retries a refused login up to 5 times (credentials).
 	RetryWrongPassword bool
+	// NoReplacedCheck shares a refresh only while it runs: a 401 that
+	// lands after it renews again instead of checking whether the token
+	// it carried was already replaced (credentials).
+	NoReplacedCheck bool
 }
 
 // bugNames is the one list of bug names, for command lines and test tables.
@@ -40,6 +44,7 @@ var bugNames = []struct {
 	{"reuse-rotated-refresh", func(b *Bugs) { b.ReuseRotatedRefresh = true }},
 	{"no-single-flight", func(b *Bugs) { b.NoSingleFlight = true }},
 	{"retry-wrong-password", func(b *Bugs) { b.RetryWrongPassword = true }},
+	{"no-replaced-check", func(b *Bugs) { b.NoReplacedCheck = true }},
 }
 
 // BugNames lists every known bug by name, in a fixed order.

@@ -42,6 +42,8 @@ func TestBugsAreCaught(t *testing.T) {
 			}, is(0), atLeast(1)},
 		{"no-single-flight", "concurrent-expiry", nil, "token requests for one expiry under 8 concurrent calls",
 			func(s []suites.StepRecord) int { return suites.Count(last(s), isToken) }, is(1), atLeast(2)},
+		{"no-replaced-check", "concurrent-expiry", nil, "token requests for one expiry when two 401s land after the refresh",
+			func(s []suites.StepRecord) int { return suites.Count(last(s), isToken) }, is(1), atLeast(2)},
 		{"retry-wrong-password", "wrong-password", nil, "logins with the wrong password",
 			func(s []suites.StepRecord) int { return suites.Count(chaostest.All(s), path("/login")) }, is(1), is(5)},
 	}

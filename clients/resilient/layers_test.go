@@ -228,9 +228,9 @@ func TestBackoff(t *testing.T) {
 		wantTokens int
 		wantError  string
 	}{
-		{"429 JSON with a long Retry-After waits the cap", "", 1,
+		{"429 JSON with a long Retry-After: waits as the server says", "", 1,
 			refuse(429, map[string]string{"Retry-After": "30"}, "application/json", `{"reason":"rate_limited"}`), Bugs{},
-			200, []time.Duration{5 * time.Second}, 2, 1, ""},
+			200, []time.Duration{30 * time.Second}, 2, 1, ""},
 		{"HTML 401 with Retry-After: waits, at most 3 times", "", 9,
 			refuse(401, map[string]string{"Retry-After": "2", "Server": "edge-proxy"}, "text/html", html), Bugs{},
 			401, []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}, 4, 1, "blocked by an edge: HTML 401 from edge-proxy (Retry-After 2): Request blocked"},
@@ -288,15 +288,40 @@ func TestBackoffHonoursCancellation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
+	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
 	r := c.Do(ctx, adapter.Call{Method: "GET", Path: "/api/items"})
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("took %v to notice the cancellation", took)
 	}
-	if !strings.Contains(r.Error, context.DeadlineExceeded.Error()) {
+	if !strings.Contains(r.Error, context.Canceled.Error()) {
 		t.Errorf("error %q does not say the context ended", r.Error)
+	}
+}
+
+// TestBackoffWaitsOnlyWhatFits: a Retry-After longer than the call has
+// left is not started; the call gives up at once and says why.
+func TestBackoffWaitsOnlyWhatFits(t *testing.T) {
+	api := newFakeAPI(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+		refuse(401, map[string]string{"Retry-After": "30"}, "text/html", "<html>wait</html>")(w)
+		return true
+	})
+	var w waits
+	c, err := New(api.target(), WithSleep(w.sleep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	r := c.Do(ctx, adapter.Call{Method: "GET", Path: "/api/items"})
+	if len(w.d) != 0 {
+		t.Errorf("waited %v, though Retry-After 30 does not fit in a 10s call", w.d)
+	}
+	if r.Status != 401 || !strings.Contains(r.Error, "did not wait 30s") {
+		t.Errorf("result %d %q, want 401 saying it did not wait 30s", r.Status, r.Error)
 	}
 }
 

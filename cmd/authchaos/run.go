@@ -24,6 +24,7 @@ type runFlags struct {
 	jsonReport, junitPath string
 	parallel              int
 	timeout               time.Duration
+	strict, variants      bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -49,11 +50,12 @@ driver that could not start.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.driver, "driver", "", "shell command of a driver speaking the driver protocol")
 	fl.StringVar(&f.client, "client", "", "built-in client: "+strings.Join(clients.Names(), ", "))
-	fl.StringArrayVar(&f.scenarios, "scenario", nil, "run only this scenario id (repeatable; default: all)")
+	fl.StringArrayVar(&f.scenarios, "scenario", nil, "run only this scenario id, or a variant as id:key=value,... (repeatable; default: all)")
 	fl.StringVar(&f.jsonReport, "json-report", "", "write the results as JSON to FILE")
 	fl.StringVar(&f.junitPath, "junit-report", "", "write the results as JUnit XML to FILE")
 	fl.IntVar(&f.parallel, "parallel", 0, "scenarios run at once (default: twice the CPUs)")
 	fl.DurationVar(&f.timeout, "timeout", 15*time.Second, "how long one call (or one driver answer) may take")
+	addVerdictFlags(fl, &f)
 	return cmd
 }
 
@@ -98,10 +100,10 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	}
 	ids := make([]string, len(selected))
 	for i, sc := range selected {
-		ids[i] = sc.ID
+		ids[i] = sc.Label()
 	}
 	started := time.Now()
-	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel, CallTimeout: f.timeout})
+	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel, CallTimeout: f.timeout, Strict: f.strict, Variants: f.variants})
 	if err != nil {
 		return err
 	}
