@@ -77,15 +77,6 @@ func SeqRange(es []fakeserver.Entry) string {
 	return fmt.Sprintf("seq %d-%d", es[0].Seq, es[len(es)-1].Seq)
 }
 
-// CallRecord is one call a workload made and what came of it, with the
-// journal entries the server recorded while it ran.
-type CallRecord struct {
-	Step    int
-	Call    adapter.Call
-	Result  adapter.Result
-	Entries []fakeserver.Entry
-}
-
 // StepRecord is one call step (Concurrency calls at once) and everything
 // the journal recorded while it ran.
 type StepRecord struct {
