@@ -1,8 +1,10 @@
 package fakeserver_test
 
 import (
+	"crypto/elliptic"
 	"crypto/sha256"
 	"encoding/base64"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/internal/specserver"
 )
 
 // Edge cases of the RFCs and of hostile or unusual input, each pinned
@@ -292,5 +295,35 @@ var _ = Describe("The review's low findings", func() {
 			JSON().Object().HasValue("reason", "bad_login_request").Value("hint").String().Contains(`"username" appears more than once`)
 		h.e.POST("/login").WithFormField("username", "alice").WithFormField("username", "bob").WithFormField("password", "x").
 			Expect().Status(http.StatusBadRequest)
+	})
+})
+
+var _ = Describe("Signatures and issuer names an attacker could bend", func() {
+	It("refuses the high-s twin of a real token's ES256 signature, which verifies mathematically", func() {
+		h := serve()
+		tok := h.accessToken("read")
+		i := strings.LastIndexByte(tok, '.')
+		sig, err := base64.RawURLEncoding.DecodeString(tok[i+1:])
+		Expect(err).NotTo(HaveOccurred())
+		n := elliptic.P256().Params().N
+		sv := new(big.Int).SetBytes(sig[32:])
+		Expect(sv.Cmp(new(big.Int).Rsh(n, 1))).To(BeNumerically("<=", 0), "the server signs low-s")
+		new(big.Int).Sub(n, sv).FillBytes(sig[32:])
+		twin := tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
+		h.bearer("GET", "/api/me", tok).Status(http.StatusOK)
+		r := challengeOf(h.bearer("GET", "/api/me", twin), "Bearer", "bad_signature")
+		r.Value("error_description").String().Contains("low-s")
+	})
+
+	It("names its own URL as issuer when a request claims another host", func() {
+		s := fakeserver.MustNew()
+		Expect(s.Start()).To(Succeed())
+		DeferCleanup(s.Close)
+		e := specserver.Expect(s.URL())
+		e.GET("/.well-known/openid-configuration").WithHost("evil.example").Expect().
+			JSON().Object().HasValue("issuer", s.URL())
+		port := s.URL()[strings.LastIndexByte(s.URL(), ':')+1:]
+		e.GET("/.well-known/openid-configuration").WithHost("localhost:"+port).Expect().
+			JSON().Object().HasValue("issuer", "http://localhost:"+port)
 	})
 })

@@ -4,9 +4,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -106,7 +108,41 @@ func (k *keyring) sign(claims jwt.Claims, extra any) (string, error) {
 	k.mu.RLock()
 	signer := k.signer
 	k.mu.RUnlock()
-	return jwt.Signed(signer).Claims(claims).Claims(extra).Serialize()
+	raw, err := jwt.Signed(signer).Claims(claims).Claims(extra).Serialize()
+	if err != nil {
+		return "", err
+	}
+	return lowS(raw)
+}
+
+// p256HalfOrder is n/2 for P-256: an ECDSA signature (r, s) and its twin
+// (r, n-s) both verify, so only s <= n/2 is accepted (and produced), and
+// a token has exactly one valid encoding.
+var p256HalfOrder = new(big.Int).Rsh(elliptic.P256().Params().N, 1)
+
+// lowS rewrites a compact ES256 JWS whose s is in the upper half to its
+// low-s twin, which verifies the same.
+func lowS(compact string) (string, error) {
+	i := strings.LastIndexByte(compact, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(compact[i+1:])
+	if err != nil || len(sig) != 64 {
+		return "", fmt.Errorf("ES256 signature of %d bytes", len(sig))
+	}
+	sv := new(big.Int).SetBytes(sig[32:])
+	if sv.Cmp(p256HalfOrder) <= 0 {
+		return compact, nil
+	}
+	sv.Sub(elliptic.P256().Params().N, sv)
+	sv.FillBytes(sig[32:])
+	return compact[:i+1] + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+// highS reports whether a compact JWS carries a 64-byte signature whose s
+// is in the upper half: the malleable twin of a real token.
+func highS(compact string) bool {
+	i := strings.LastIndexByte(compact, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(compact[i+1:])
+	return err == nil && len(sig) == 64 && new(big.Int).SetBytes(sig[32:]).Cmp(p256HalfOrder) > 0
 }
 
 // tokenError is why a token did not verify: a reason for the journal and
@@ -169,6 +205,9 @@ func (k *keyring) signature(raw string) (checkedToken, error) {
 	}
 	if len(tok.Headers) != 1 {
 		return t, &tokenError{journal.MalformedToken, "token must carry exactly one signature"}
+	}
+	if highS(raw) {
+		return t, &tokenError{journal.BadSignature, "token signature is not in canonical low-s form (the twin of a real signature is refused)"}
 	}
 	kid := tok.Headers[0].KeyID
 	if kid != current {

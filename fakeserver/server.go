@@ -422,5 +422,20 @@ func (s *Server) issuerFor(r *http.Request) string {
 	if s.issuer != "" {
 		return s.issuer
 	}
-	return "http://" + r.Host
+	own := s.URL()
+	if own == "" {
+		return "http://" + r.Host // inside someone else's listener: the request says where we are
+	}
+	// A name the server answers at (localhost for 127.0.0.1, a name given
+	// with WithAdminHosts) is honoured; any other Host, which a client or
+	// a rebinding page made up, gets the server's own URL, so discovery
+	// and issued tokens never name a host of the caller's choosing.
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if s.adminHostAllowed(host) {
+		return "http://" + r.Host
+	}
+	return own
 }
