@@ -124,6 +124,9 @@ type scenarioInfo struct {
 	*scenarios.Scenario
 	Explain scenarios.Explain `json:"explain"`
 	Active  bool              `json:"active"`
+	// RecoveryText is the recovery kind's sentence, what a correct client
+	// does, so the live view teaches the behaviour and not only its name.
+	RecoveryText string `json:"recovery_text"`
 }
 
 func (s *Server) adminScenarios(w http.ResponseWriter, r *http.Request) {
@@ -133,7 +136,7 @@ func (s *Server) adminScenarios(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []scenarioInfo{}
 	for _, sc := range scenarios.All() {
-		out = append(out, scenarioInfo{Scenario: sc, Explain: sc.Explain, Active: active[sc.ID]})
+		out = append(out, scenarioInfo{Scenario: sc, Explain: sc.Explain, Active: active[sc.ID], RecoveryText: scenarios.Recoveries[sc.Recovery]})
 	}
 	fault.WriteJSON(w, http.StatusOK, out)
 }
