@@ -246,7 +246,7 @@ func (s *Server) adminAdvance(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusBadRequest, fmt.Sprintf("advance: %s is more than the clock can still move (at most %s, about 292 years in all)", req.Advance, left.Truncate(time.Hour)))
 		return
 	}
-	s.clock.Advance(d)
+	s.Advance(d)
 	fault.WriteJSON(w, http.StatusOK, s.clockState())
 }
 
@@ -297,6 +297,7 @@ func writeEntries(w http.ResponseWriter, es []Entry) {
 
 func (s *Server) adminClearJournal(w http.ResponseWriter, r *http.Request) {
 	s.journal.Clear()
+	s.announce(eventClear, 0)
 	w.WriteHeader(http.StatusNoContent)
 }
 

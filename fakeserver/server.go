@@ -287,7 +287,11 @@ func (s *Server) Close() error {
 func (s *Server) Clock() *clock.Clock { return s.clock }
 
 // Advance moves the virtual clock forward.
-func (s *Server) Advance(d time.Duration) time.Time { return s.clock.Advance(d) }
+func (s *Server) Advance(d time.Duration) time.Time {
+	t := s.clock.Advance(d)
+	s.announce(eventClock, d)
+	return t
+}
 
 // Journal is the request journal.
 func (s *Server) Journal() *Journal { return s.journal }
@@ -340,6 +344,18 @@ func (s *Server) Activate(ids []string, params ...map[string]string) error {
 // reset: the signing key and the access-token revocations survive, so a
 // revoked token never comes back. On error nothing changes.
 func (s *Server) Apply(a Activation) error {
+	if err := s.apply(a); err != nil {
+		return err
+	}
+	if len(a) == 0 {
+		s.announce(eventHeal, 0)
+	} else {
+		s.announce(eventActivation, 0)
+	}
+	return nil
+}
+
+func (s *Server) apply(a Activation) error {
 	if err := s.install(a); err != nil {
 		return err
 	}
@@ -377,7 +393,11 @@ func (s *Server) install(a Activation) error {
 func (s *Server) Reset() error {
 	a := s.cur.Load().active
 	s.clock.Reset()
-	return s.Apply(a)
+	if err := s.apply(a); err != nil {
+		return err
+	}
+	s.announce(eventReset, 0)
+	return nil
 }
 
 // Do performs an operator action now (rotate the key, revoke tokens...).

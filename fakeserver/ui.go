@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The live view is for workshops: the instructor switches scenarios and
@@ -70,7 +71,54 @@ func (st *stream) publish(e Entry) {
 		return
 	}
 	b, _ := json.Marshal(e)
-	event := []byte(fmt.Sprintf("id: %d\ndata: %s\n\n", e.Seq, b))
+	st.send([]byte(fmt.Sprintf("id: %d\ndata: %s\n\n", e.Seq, b)))
+}
+
+// Change events tell the live view that the server changed under it,
+// through whichever door (the page, curl, the Go API, the suites), so it
+// redraws its panel and marks the place in the journal.
+const (
+	eventActivation = "activation" // scenarios made active (Apply)
+	eventHeal       = "heal"       // no scenario active any more (Apply of none)
+	eventReset      = "reset"      // clock rewound, same scenarios on fresh state
+	eventClock      = "clock"      // the virtual clock moved
+	eventClear      = "clear"      // the journal was emptied on its own
+)
+
+// changeEvent is the data of a change event.
+type changeEvent struct {
+	ActiveState
+	At    time.Time  `json:"at"`    // server clock when it happened
+	Clock clockState `json:"clock"` // the clock after it
+}
+
+// clockEvent is the data of a clock event.
+type clockEvent struct {
+	clockState
+	Advanced string `json:"advanced"`
+}
+
+// announce sends a named change event to every live view.
+func (s *Server) announce(name string, advanced time.Duration) {
+	var v any = changeEvent{ActiveState: s.activeState(), At: s.clock.Now().UTC(), Clock: s.clockState()}
+	if name == eventClock {
+		v = clockEvent{clockState: s.clockState(), Advanced: advanced.String()}
+	}
+	s.stream.publishEvent(name, v)
+}
+
+func (st *stream) publishEvent(name string, v any) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.subs) == 0 {
+		return
+	}
+	b, _ := json.Marshal(v)
+	st.send([]byte(fmt.Sprintf("event: %s\ndata: %s\n\n", name, b)))
+}
+
+// send queues an encoded event for every subscriber; st.mu is held.
+func (st *stream) send(event []byte) {
 	for sub := range st.subs {
 		select {
 		case sub.events <- event:
@@ -98,6 +146,9 @@ func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
+	// A dropped stream (a restarted server) is retried after half a
+	// second rather than the browser's default of about three.
+	_, _ = fmt.Fprint(w, "retry: 500\n\n")
 	flusher.Flush()
 	for {
 		select {

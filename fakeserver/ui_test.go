@@ -177,3 +177,92 @@ func TestMintedTokensWorkUnderHTTPTest(t *testing.T) {
 		t.Fatalf("minted token under httptest: %d, want 200", resp.StatusCode)
 	}
 }
+
+// sseEvent is one server-sent event as the live view's EventSource sees it.
+type sseEvent struct{ name, data string }
+
+// readEvents parses the stream into events until it ends.
+func readEvents(body io.Reader, out chan<- sseEvent) {
+	defer close(out)
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var ev sseEvent
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if ev.data != "" {
+				if ev.name == "" {
+					ev.name = "message"
+				}
+				out <- ev
+			}
+			ev = sseEvent{}
+		case strings.HasPrefix(line, "event: "):
+			ev.name = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			ev.data = strings.TrimPrefix(line, "data: ")
+		}
+	}
+}
+
+// Every door that changes the server tells the live view: the admin API,
+// the Go API, healing, reset, the clock and clearing the journal each send
+// a named event, so a page follows changes it did not make.
+func TestLiveViewStreamAnnouncesChanges(t *testing.T) {
+	s := fakeserver.MustNew()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/__admin/journal/stream", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan sseEvent, 16)
+	go readEvents(resp.Body, events)
+	admin := func(method, path, body string) {
+		req, _ := http.NewRequest(method, s.URL()+"/__admin/"+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d", method, path, resp.StatusCode)
+		}
+	}
+	steps := []struct {
+		door string
+		do   func()
+		name string
+		want string // in the data
+	}{
+		{"admin PUT", func() { admin("PUT", "scenario", `{"id": "waf-block", "params": {"duration": "5s"}}`) }, "activation", `"duration":"5s"`},
+		{"Go Apply", func() { _ = s.Activate([]string{"expired-token"}) }, "activation", `"active":["expired-token"]`},
+		{"admin reset", func() { admin("POST", "reset", "") }, "reset", `"active":["expired-token"]`},
+		{"admin clock", func() { admin("POST", "clock", `{"advance": "10m"}`) }, "clock", `"advanced":"10m0s"`},
+		{"Go Advance", func() { s.Advance(time.Hour) }, "clock", `"offset":"1h10m0s"`},
+		{"admin clear", func() { admin("DELETE", "journal", "") }, "clear", `"active":["expired-token"]`},
+		{"admin DELETE", func() { admin("DELETE", "scenario", "") }, "heal", `"active":[]`},
+	}
+	for _, st := range steps {
+		st.do()
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("%s: stream ended", st.door)
+			}
+			if ev.name != st.name || !strings.Contains(ev.data, st.want) {
+				t.Fatalf("%s: event %q %s, want %q containing %s", st.door, ev.name, ev.data, st.name, st.want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%s: no event", st.door)
+		}
+	}
+}
