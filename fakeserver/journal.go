@@ -22,6 +22,7 @@ type (
 type recorder struct {
 	http.ResponseWriter
 	status int
+	body   capture // the first bytes of the answer, for the journal
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -35,6 +36,7 @@ func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
+	r.body.keep(b)
 	return r.ResponseWriter.Write(b)
 }
 
@@ -126,6 +128,11 @@ func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
 		note.Origin = origin
 		r = r.WithContext(ctx)
 		x.parse(r)
+		var tee *teeBody
+		if r.Body != nil && r.Body != http.NoBody {
+			tee = &teeBody{ReadCloser: r.Body}
+			r.Body = tee
+		}
 		note.Scheme = safeScheme(x.cred.Scheme)
 		if x.credErr == nil {
 			note.Credential = s.fp.Credential(x.cred)
@@ -137,6 +144,7 @@ func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
+		reqMsg, respMsg := s.exchangeRecord(r, tee, rec)
 		e := s.journal.Record(Entry{
 			Seq:        seq,
 			At:         arrived,
@@ -154,6 +162,8 @@ func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
 			Origin:     note.Origin,
 			RetryAfter: w.Header().Get("Retry-After"),
 			Location:   s.journalLocation(w.Header().Get("Location")),
+			Request:    reqMsg,
+			Response:   respMsg,
 		})
 		s.metrics.observe(e)
 		s.stream.publish(e)

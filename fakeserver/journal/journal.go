@@ -41,6 +41,38 @@ type Entry struct {
 	Origin     Origin    `json:"origin,omitempty"`
 	RetryAfter string    `json:"retry_after,omitempty"`
 	Location   string    `json:"location,omitempty"`
+	// Request and Response are the exchange as it went over the wire, for
+	// a person to read: headers and a body excerpt, every credential in
+	// them fingerprinted by the server before it reaches the journal.
+	Request  *Message `json:"request,omitempty"`
+	Response *Message `json:"response,omitempty"`
+}
+
+// Message is one side of an exchange. Header values and the query are
+// cut to MaxField bytes and the body to MaxBody, like every other field.
+type Message struct {
+	Query   string              `json:"query,omitempty"` // request only
+	Headers map[string][]string `json:"headers,omitempty"`
+	Body    string              `json:"body,omitempty"`
+}
+
+// MaxBody is the longest body excerpt an entry keeps, in bytes.
+const MaxBody = 2048
+
+// clip cuts the message's fields and reports whether any was cut.
+func (m *Message) clip() bool {
+	if m == nil {
+		return false
+	}
+	cut := clip(&m.Query) > 0
+	for _, vs := range m.Headers {
+		for i := range vs {
+			if clip(&vs[i]) > 0 {
+				cut = true
+			}
+		}
+	}
+	return clipTo(&m.Body, MaxBody) > 0 || cut
 }
 
 // DefaultCap is the number of entries a Journal keeps when not told.
@@ -90,6 +122,11 @@ func (j *Journal) Record(e Entry) Entry {
 			cut++
 		}
 	}
+	for _, m := range []*Message{e.Request, e.Response} {
+		if m.clip() {
+			cut++
+		}
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if cut > 0 {
@@ -119,12 +156,14 @@ func (j *Journal) Record(e Entry) Entry {
 
 // clip cuts *s to MaxField bytes, marking the cut with how much went, and
 // reports how many bytes were removed.
-func clip(s *string) int {
-	if len(*s) <= MaxField {
+func clip(s *string) int { return clipTo(s, MaxField) }
+
+func clipTo(s *string, limit int) int {
+	if len(*s) <= limit {
 		return 0
 	}
 	// Cut at a rune start, so the kept part stays valid UTF-8.
-	i := MaxField
+	i := limit
 	for i > 0 && !utf8.RuneStart((*s)[i]) {
 		i--
 	}
