@@ -1,7 +1,7 @@
 # The documented entry points. CI calls `make test`.
 GO ?= go
 
-.PHONY: test vet lint build serve bench load soak fuzz readme sdk-deps sdk-matrix
+.PHONY: test vet lint build serve bench load soak fuzz readme sdk-deps sdk-matrix screenshots
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -86,3 +86,9 @@ sdk-deps:
 
 sdk-matrix: sdk-deps
 	AUTHCHAOS_SDK_MATRIX=1 $(GO) test -count=1 -v -run TestSDKMatrix ./examples/sdks/
+
+# The live view's README screenshots, at 1024x768 and 1920x1080, taken by
+# the browser tests in headless Chromium (apt-get install chromium).
+screenshots:
+	mkdir -p docs
+	AUTHCHAOS_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run '^TestLiveViewInBrowser$$/^screenshots$$' ./fakeserver/
