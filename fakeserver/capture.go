@@ -127,7 +127,9 @@ func (x *redactor) headers(h http.Header) map[string][]string {
 	for k := range h {
 		names = append(names, k)
 	}
-	sort.Strings(names)
+	if countValues(h) > maxHeaders {
+		sort.Strings(names) // which lines are kept does not depend on map order
+	}
 	out := make(map[string][]string, min(len(names), maxHeaders))
 	n := 0
 	for _, k := range names {
@@ -236,6 +238,23 @@ func (x *redactor) scrubJSON(v any) any {
 	return v
 }
 
+// secretWords are in the name of every field secretField matches.
+var secretWords = [][]byte{[]byte("token"), []byte("secret"), []byte("password"), []byte("code"),
+	[]byte("otp"), []byte("assertion"), []byte("api_key"), []byte("apikey"), []byte("session")}
+
+// mentionsSecret says whether a JSON body names any field that could
+// hold a credential; most API answers do not, and are kept as written
+// without decoding them.
+func mentionsSecret(b []byte) bool {
+	low := bytes.ToLower(b)
+	for _, w := range secretWords {
+		if bytes.Contains(low, w) {
+			return true
+		}
+	}
+	return false
+}
+
 func isString(v any) bool { _, ok := v.(string); return ok }
 
 // body renders a captured body: JSON and forms with their credential
@@ -258,6 +277,9 @@ func (x *redactor) body(contentType string, b []byte, complete, fromServer bool)
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
 		if !complete {
 			return withheld("cut before its end, so it cannot be checked for secrets")
+		}
+		if !mentionsSecret(b) {
+			return string(b) // no field that could hold a secret: as written
 		}
 		var v any
 		if err := json.Unmarshal(b, &v); err != nil {
