@@ -280,6 +280,39 @@ func TestLiveViewInBrowser(t *testing.T) {
 		}
 	})
 
+	// Everything by keyboard: pick a scenario in the switcher and press
+	// Enter; change a parameter and press Enter; press an operator action.
+	t.Run("keyboard: switcher, parameters and actions", func(t *testing.T) {
+		s := started(t)
+		ctx := tab(t, bctx, s.URL(), 1024, 768)
+		evalJS[bool](t, ctx, `(() => { const sel = document.getElementById("scenario"); sel.focus(); sel.value = "waf-block"; return true; })()`)
+		if _, err := chromedp.Run(ctx, chromedp.KeyEvent("\r")); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, `document.getElementById("explain").innerText.includes("for 1s from the first API call") &&
+			[...document.querySelectorAll("tr.divider")].some((d) => d.textContent.startsWith("activated waf-block"))`, 2*time.Second)
+		if got := s.Active(); len(got) != 1 || got[0] != "waf-block" {
+			t.Fatalf("Enter in the switcher activated %v, want waf-block", got)
+		}
+		evalJS[bool](t, ctx, `(() => { const f = document.getElementById("param-duration"); f.focus(); f.select(); return true; })()`)
+		if _, err := chromedp.Run(ctx, chromedp.KeyEvent("45s\r")); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, `document.getElementById("explain").innerText.includes("for 45s from the first API call")`, 2*time.Second)
+		if a := s.Activation(); len(a) != 1 || a[0].Params["duration"] != "45s" {
+			t.Fatalf("the parameter field applied %+v, want duration=45s", a)
+		}
+		before := s.Fingerprint(jwksKids(t, s.URL()))
+		evalJS[bool](t, ctx, `(() => { document.querySelector("button[data-action=rotate-signing-key]").focus(); return true; })()`)
+		if _, err := chromedp.Run(ctx, chromedp.KeyEvent(" ")); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, `document.getElementById("notice").textContent.includes("rotate signing key")`, 2*time.Second)
+		if after := s.Fingerprint(jwksKids(t, s.URL())); after == before {
+			t.Fatal("rotate signing key from the page left JWKS as it was")
+		}
+	})
+
 	// Screenshots for the README, at 1024x768 and 1920x1080, with a row
 	// open. AUTHCHAOS_SCREENSHOTS=DIR keeps them.
 	t.Run("screenshots", func(t *testing.T) {
@@ -314,4 +347,16 @@ func TestLiveViewInBrowser(t *testing.T) {
 			}
 		}
 	})
+}
+
+// jwksKids is the key ids GET /jwks publishes, joined.
+func jwksKids(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
