@@ -279,14 +279,16 @@ func (x *redactor) body(contentType string, b []byte, complete, fromServer bool)
 			return withheld("cut before its end, so it cannot be checked for secrets")
 		}
 		if !mentionsSecret(b) {
-			return string(b) // no field that could hold a secret: as written
+			return x.text(string(b)) // no field that could hold a secret: as written
 		}
 		var v any
 		if err := json.Unmarshal(b, &v); err != nil {
 			return withheld("that is not valid JSON, so it cannot be checked for secrets")
 		}
 		out, _ := json.Marshal(x.scrubJSON(v))
-		return string(out)
+		// A secret fingerprinted in one field may be repeated inside
+		// another (verification_uri_complete carries the user_code).
+		return x.text(string(out))
 	case mt == "application/x-www-form-urlencoded":
 		if !complete {
 			return withheld("cut before its end, so it cannot be checked for secrets")
@@ -296,7 +298,7 @@ func (x *redactor) body(contentType string, b []byte, complete, fromServer bool)
 			return withheld("that does not parse as a form")
 		}
 		x.scrubForm(q)
-		return q.Encode()
+		return x.text(q.Encode())
 	case fromServer && (strings.HasPrefix(mt, "text/") || mt == ""):
 		return x.text(string(b)) // the server's own page, with any secret of the exchange replaced
 	}

@@ -72,7 +72,17 @@ func secretFlow(t *testing.T, base string) []string {
 	do("GET", "/api/me", "", "", map[string]string{"Cookie": authn.SessionCookie + "=" + session})
 	do("POST", "/login", "application/x-www-form-urlencoded", "username=alice&password=wonderland&otp=123456", nil)
 	do("POST", "/oauth/revoke", "application/x-www-form-urlencoded", "token="+tok2.RefreshToken, map[string]string{"Authorization": basic})
-	secrets := []string{"wonderland", "authchaos-secret", "ak_live_authchaos_demo_key", session,
+	_, b = do("POST", "/oauth/device_authorization", "application/x-www-form-urlencoded", "scope=read", map[string]string{"Authorization": basic})
+	var dev struct {
+		DeviceCode string `json:"device_code"`
+		UserCode   string `json:"user_code"`
+	}
+	if err := json.Unmarshal(b, &dev); err != nil || dev.DeviceCode == "" {
+		t.Fatalf("device authorization: %s", b)
+	}
+	poll := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {dev.DeviceCode}}
+	do("POST", "/oauth/token", "application/x-www-form-urlencoded", poll.Encode(), map[string]string{"Authorization": basic})
+	secrets := []string{dev.DeviceCode, dev.UserCode, "wonderland", "authchaos-secret", "ak_live_authchaos_demo_key", session,
 		tok.AccessToken, tok.RefreshToken, tok2.AccessToken, tok2.RefreshToken,
 		base64.StdEncoding.EncodeToString([]byte("alice:wonderland")),
 		base64.StdEncoding.EncodeToString([]byte("authchaos-client:authchaos-secret"))}
