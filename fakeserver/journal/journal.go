@@ -59,6 +59,12 @@ type Message struct {
 // MaxBody is the longest body excerpt an entry keeps, in bytes.
 const MaxBody = 2048
 
+// DetailCap is how many of the newest entries keep their Request and
+// Response. An exchange is a few kilobytes, so older entries keep only
+// the summary fields: a full journal holds DetailCap exchanges, not its
+// whole capacity's.
+const DetailCap = 2000
+
 // clip cuts the message's fields and reports whether any was cut.
 func (m *Message) clip() bool {
 	if m == nil {
@@ -145,6 +151,12 @@ func (j *Journal) Record(e Entry) Entry {
 		i--
 	}
 	j.entries = slices.Insert(j.entries, i, e)
+	if k := len(j.entries) - DetailCap - 1; k >= 0 {
+		j.entries[k].Request, j.entries[k].Response = nil, nil
+	}
+	if i < len(j.entries)-DetailCap { // a slow request landing among the old
+		j.entries[i].Request, j.entries[i].Response = nil, nil
+	}
 	for ch := range j.subs {
 		select {
 		case ch <- e:

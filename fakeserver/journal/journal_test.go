@@ -57,3 +57,19 @@ func TestEntriesSinceAndCap(t *testing.T) {
 		t.Fatalf("entries not in arrival order: %v", es)
 	}
 }
+
+// Only the newest DetailCap entries keep their exchange, so a full
+// journal holds a bounded number of them whatever its capacity.
+func TestOnlyTheNewestEntriesKeepTheirExchange(t *testing.T) {
+	j := journal.New(journal.DetailCap + 500)
+	for range journal.DetailCap + 100 {
+		j.Record(journal.Entry{Seq: j.Arrive(), Request: &journal.Message{Body: "b"}, Response: &journal.Message{Body: "b"}})
+	}
+	es := j.Entries(0)
+	for i, e := range es {
+		kept := e.Request != nil && e.Response != nil
+		if want := i >= len(es)-journal.DetailCap; kept != want {
+			t.Fatalf("entry %d of %d keeps its exchange: %v, want %v", i, len(es), kept, want)
+		}
+	}
+}
