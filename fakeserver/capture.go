@@ -52,15 +52,11 @@ func (t *teeBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// finish reads what the handler left of the body, up to the capture
-// limit, so the journal sees it whole; net/http would read it anyway to
-// reuse the connection. It reports whether the body was seen to its end.
-func (t *teeBody) finish() bool {
-	if !t.eof && t.c.buf.Len() <= maxCapture {
-		_, _ = io.Copy(io.Discard, io.LimitReader(t, int64(maxCapture-t.c.buf.Len()+1)))
-	}
-	return t.eof && t.c.buf.Len() < maxCapture
-}
+// complete reports whether the handler read the body to its end within
+// the capture limit. The journal never reads on the handler's behalf: an
+// edge that refuses a request answers at once, however slowly its body
+// trickles in.
+func (t *teeBody) complete() bool { return t.eof && t.c.buf.Len() < maxCapture }
 
 // secretFields are body and query fields whose values are credentials.
 var secretFields = map[string]bool{
@@ -319,9 +315,12 @@ func (s *Server) exchangeRecord(r *http.Request, reqBody *teeBody, rec *recorder
 		Query:   x.query(r.URL.RawQuery),
 		Headers: x.headers(r.Header),
 	}
-	if reqBody != nil {
-		complete := reqBody.finish()
-		req.Body = x.body(r.Header.Get("Content-Type"), reqBody.c.buf.Bytes(), complete, false)
+	switch {
+	case reqBody == nil:
+	case reqBody.c.buf.Len() == 0 && !reqBody.eof:
+		req.Body = "(a body the server did not read)"
+	default:
+		req.Body = x.body(r.Header.Get("Content-Type"), reqBody.c.buf.Bytes(), reqBody.complete(), false)
 	}
 	resp = &journal.Message{Headers: x.headers(rec.Header())}
 	resp.Body = x.body(rec.Header().Get("Content-Type"), rec.body.buf.Bytes(), rec.body.buf.Len() < maxCapture, true)
