@@ -85,11 +85,14 @@ const (
 	eventClear      = "clear"      // the journal was emptied on its own
 )
 
-// changeEvent is the data of a change event.
+// changeEvent is the data of a change event. It leaves out the fixtures
+// GET /__admin/scenario shows (a stored token for the client): the page
+// has no use for them, and a stream to a browser is no place for a token.
 type changeEvent struct {
-	ActiveState
-	At    time.Time  `json:"at"`    // server clock when it happened
-	Clock clockState `json:"clock"` // the clock after it
+	Active []string            `json:"active"`
+	Params []map[string]string `json:"params"`
+	At     time.Time           `json:"at"`    // server clock when it happened
+	Clock  clockState          `json:"clock"` // the clock after it
 }
 
 // clockEvent is the data of a clock event.
@@ -100,7 +103,8 @@ type clockEvent struct {
 
 // announce sends a named change event to every live view.
 func (s *Server) announce(name string, advanced time.Duration) {
-	var v any = changeEvent{ActiveState: s.activeState(), At: s.clock.Now().UTC(), Clock: s.clockState()}
+	st := s.activeState()
+	var v any = changeEvent{Active: st.Active, Params: st.Params, At: s.clock.Now().UTC(), Clock: s.clockState()}
 	if name == eventClock {
 		v = clockEvent{clockState: s.clockState(), Advanced: advanced.String()}
 	}

@@ -250,6 +250,7 @@ func TestLiveViewStreamAnnouncesChanges(t *testing.T) {
 		{"Go Advance", func() { s.Advance(time.Hour) }, "clock", `"offset":"1h10m0s"`},
 		{"admin clear", func() { admin("DELETE", "journal", "") }, "clear", `"active":["expired-token"]`},
 		{"admin DELETE", func() { admin("DELETE", "scenario", "") }, "heal", `"active":[]`},
+		{"stale token", func() { admin("PUT", "scenario", `{"id": "stale-cached-credentials"}`) }, "activation", `"active":["stale-cached-credentials"]`},
 	}
 	for _, st := range steps {
 		st.do()
@@ -260,6 +261,11 @@ func TestLiveViewStreamAnnouncesChanges(t *testing.T) {
 			}
 			if ev.name != st.name || !strings.Contains(ev.data, st.want) {
 				t.Fatalf("%s: event %q %s, want %q containing %s", st.door, ev.name, ev.data, st.name, st.want)
+			}
+			for _, tok := range s.Fixtures() {
+				if strings.Contains(ev.data, tok) {
+					t.Fatalf("%s: event carries the fixture %.12s…", st.door, tok)
+				}
 			}
 		case <-ctx.Done():
 			t.Fatalf("%s: no event", st.door)
