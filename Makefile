@@ -66,6 +66,7 @@ FUZZMINIMIZETIME ?= 5s
 FUZZ = $(GO) test -run='^$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME)
 fuzz:
 	$(FUZZ) -fuzz='^FuzzParseAuthorization$$' ./internal/authn/
+	$(FUZZ) -fuzz='^FuzzAuthParams$$' ./internal/authn/
 	$(FUZZ) -fuzz='^FuzzParse$$' ./fakeserver/config/
 	$(FUZZ) -fuzz='^FuzzVerifyToken$$' ./fakeserver/
 	$(FUZZ) -fuzz='^FuzzAPIRequest$$' ./fakeserver/

@@ -33,6 +33,9 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, ch fault.Challenge
 	if ch.Scheme == authn.Bearer || ch.Scheme == authn.DPoP {
 		ch.ResourceMetadata = s.issuerFor(r) + resourceMetadataPath
 	}
+	if ch.Scheme == authn.Digest && ch.Params == nil {
+		ch.Params = s.digestParams(s.realmOf(r), false)
+	}
 	ch.Write(w, r)
 }
 
@@ -114,7 +117,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, route config.Rout
 	case cred.Scheme == authn.None:
 		s.deny(w, r, fault.Challenge{Scheme: challengeScheme(schemes[0]), Reason: journal.MissingCredentials,
 			Hint:    fmt.Sprintf("send credentials: this route accepts %s", strings.Join(schemes, ", ")),
-			Headers: s.moreChallenges(schemes)})
+			Headers: s.moreChallenges(r, schemes)})
 		return principal{}, false
 	case !slices.Contains(schemes, cred.Scheme) && !(cred.Scheme == authn.DPoP && slices.Contains(schemes, authn.Bearer)):
 		// (A DPoP-bound token goes wherever a Bearer token may.)
@@ -123,7 +126,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, route config.Rout
 		s.deny(w, r, fault.Challenge{Scheme: challengeScheme(schemes[0]), Error: "invalid_request",
 			Description: fmt.Sprintf("this route accepts %s credentials, got %s", strings.Join(schemes, " or "), safeScheme(cred.Scheme)),
 			Reason:      journal.WrongScheme, Hint: fmt.Sprintf("resend with %s", strings.Join(schemes, " or ")),
-			Headers: s.moreChallenges(schemes), Extra: map[string]any{"accepted_schemes": schemes}})
+			Headers: s.moreChallenges(r, schemes), Extra: map[string]any{"accepted_schemes": schemes}})
 		return principal{}, false
 	}
 	who, ch := s.authenticate(r, st, cred)
@@ -224,10 +227,14 @@ func forResource(aud []string, api string) bool {
 
 // moreChallenges are the challenges for every accepted scheme after the
 // first, which the main challenge names (RFC 7235 §4.1 allows several).
-func (s *Server) moreChallenges(schemes []string) http.Header {
+func (s *Server) moreChallenges(r *http.Request, schemes []string) http.Header {
 	h := http.Header{}
 	for _, other := range schemes[1:] {
-		h.Add("WWW-Authenticate", fault.Challenge{Scheme: challengeScheme(other), Realm: s.cfg.Realm}.Header())
+		ch := fault.Challenge{Scheme: challengeScheme(other), Realm: s.cfg.Realm}
+		if other == authn.Digest {
+			ch.Params = s.digestParams(s.realmOf(r), false)
+		}
+		h.Add("WWW-Authenticate", ch.Header())
 	}
 	return h
 }
@@ -369,6 +376,9 @@ func (s *Server) authenticate(r *http.Request, st *realm, cred authn.Credential)
 		}
 		u := st.users[ss.user]
 		return principal{user: u.name, scopes: u.scopes, roles: u.roles}, nil
+	}
+	if cred.Scheme == authn.Digest {
+		return s.digestAuthenticate(r, st, cred)
 	}
 	return principal{}, &fault.Challenge{Reason: journal.WrongScheme, Description: "unsupported scheme " + cred.Scheme}
 }

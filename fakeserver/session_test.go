@@ -188,7 +188,7 @@ var _ = Describe("The protected API", func() {
 			return h.e.GET("/api/me").WithCookie(sessionName, "s_unknown").Expect()
 		}),
 		Entry("an unknown scheme", "Bearer", "wrong_scheme",
-			func(h *harness) *httpexpect.Response { return h.withAuth("/api/me", "Digest username=alice") }),
+			func(h *harness) *httpexpect.Response { return h.withAuth("/api/me", "Hawk id=alice") }),
 		Entry("a malformed Basic header", "Basic", "malformed_credentials",
 			func(h *harness) *httpexpect.Response { return h.withAuth("/api/me", "Basic !!!") }),
 		Entry("a wrong login", "Session", "wrong_password", func(h *harness) *httpexpect.Response {

@@ -48,6 +48,10 @@ type Knobs struct {
 	// auth_time at most MaxAge ago. nil: no route asks.
 	StepUp *StepUp
 
+	// DigestNonceTTL is how long a Digest nonce stays fresh; zero means
+	// 5 minutes. Routes take Digest through RouteSchemes.
+	DigestNonceTTL time.Duration
+
 	// DeviceCodeTTL is how long a device code lives (RFC 8628); zero
 	// means 10 minutes. DeviceInterval is the polling interval the
 	// server asks for; zero means 5 seconds.
@@ -192,10 +196,12 @@ type Challenge struct {
 	// ACRValues and MaxAge say what authentication a step-up needs
 	// (RFC 9470 §3).
 	ACRValues, MaxAge string
-	Reason            journal.Reason // machine-readable, in the body and the journal
-	Hint              string         // what to do about it, for a human
-	Headers           http.Header
-	Extra             map[string]any // more body fields
+	// Params are more auth-params, in order (a Digest nonce, say).
+	Params  []AuthParam
+	Reason  journal.Reason // machine-readable, in the body and the journal
+	Hint    string         // what to do about it, for a human
+	Headers http.Header
+	Extra   map[string]any // more body fields
 }
 
 // Header renders the WWW-Authenticate value.
@@ -216,11 +222,25 @@ func (c Challenge) Header() string {
 	add("algs", attrValue(c.Algs))
 	add("acr_values", attrValue(c.ACRValues))
 	add("max_age", attrValue(c.MaxAge))
+	for _, p := range c.Params {
+		if p.Token {
+			params = append(params, p.Name+"="+p.Value)
+		} else {
+			add(p.Name, attrValue(p.Value))
+		}
+	}
 	add("resource_metadata", attrValue(c.ResourceMetadata))
 	if len(params) == 0 {
 		return c.Scheme
 	}
 	return c.Scheme + " " + strings.Join(params, ", ")
+}
+
+// AuthParam is one auth-param of a challenge; a Token one is sent
+// unquoted (algorithm=SHA-256, stale=true), as RFC 7616 writes them.
+type AuthParam struct {
+	Name, Value string
+	Token       bool
 }
 
 // Answer renders the challenge: the RFC 7235 header first (clients that

@@ -34,6 +34,7 @@ const (
 	SessionExpired        Reason = "session_expired"
 	SessionUnknown        Reason = "session_unknown"
 	SessionNetworkChanged Reason = "session_network_changed"
+	DigestStaleNonce      Reason = "digest_stale_nonce"
 )
 
 // Reasons of primary authentication (login, password grant, Basic).

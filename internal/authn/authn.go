@@ -28,6 +28,8 @@ const (
 	// DPoP is RFC 9449's scheme: an access token bound to a key, sent
 	// with a proof of possession in the DPoP header.
 	DPoP = "DPoP"
+	// Digest is RFC 7616's challenge-response scheme.
+	Digest = "Digest"
 )
 
 // SessionCookie is the name of the fake server's session cookie.
@@ -36,6 +38,8 @@ const SessionCookie = "authchaos_session"
 // Credential is what a request presents. Secret is the token, API key,
 // password or session id; it must never be logged, only fingerprinted.
 type Credential struct {
+	// Params are a Digest credential's auth-params (RFC 7616 §3.4).
+	Params map[string]string
 	Scheme string // Bearer, Basic, ApiKey, Cookie, none, or an unknown scheme as sent
 	User   string // Basic only
 	Secret string
@@ -71,6 +75,8 @@ func (f Fingerprinter) Credential(c Credential) string {
 		return ""
 	case Basic:
 		return f.Of(c.User + ":" + c.Secret)
+	case Digest:
+		return f.Of("digest:" + c.User) // the response changes every request; the user does not
 	}
 	return f.Of(c.Secret)
 }
@@ -149,6 +155,15 @@ func ParseAuthorization(h string) (Credential, error) {
 			return Credential{Scheme: Basic}, &MalformedError{Scheme: Basic, Reason: "decoded credentials are not UTF-8"}
 		}
 		return Credential{Scheme: Basic, User: user, Secret: pass}, nil
+	case Digest:
+		params, err := AuthParams(rest)
+		if err != nil {
+			return Credential{Scheme: Digest}, &MalformedError{Scheme: Digest, Reason: err.Error()}
+		}
+		if params["username"] == "" || params["response"] == "" || params["nonce"] == "" || params["uri"] == "" {
+			return Credential{Scheme: Digest}, &MalformedError{Scheme: Digest, Reason: "username, realm, nonce, uri and response are required (RFC 7616 §3.4)"}
+		}
+		return Credential{Scheme: Digest, User: params["username"], Secret: params["response"], Params: params}, nil
 	case APIKey:
 		if strings.ContainsAny(rest, " \t") {
 			return Credential{Scheme: APIKey}, &MalformedError{Scheme: APIKey, Reason: "key contains whitespace"}
@@ -161,7 +176,7 @@ func ParseAuthorization(h string) (Credential, error) {
 }
 
 func canonicalScheme(s string) string {
-	for _, known := range []string{Bearer, Basic, APIKey, DPoP} {
+	for _, known := range []string{Bearer, Basic, APIKey, DPoP, Digest} {
 		if strings.EqualFold(s, known) {
 			return known
 		}
@@ -206,4 +221,68 @@ func clip(s string) string {
 		return s[:32] + "..."
 	}
 	return s
+}
+
+// AuthParams parses a comma-separated list of RFC 7235 §2.1 auth-params,
+// name=token or name="quoted string", as Digest credentials carry them.
+// Names are lower-cased; a repeated name is an error.
+func AuthParams(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for {
+		s = strings.TrimLeft(s, " \t,")
+		if s == "" {
+			return out, nil
+		}
+		eq := strings.IndexByte(s, '=')
+		if eq <= 0 {
+			return nil, fmt.Errorf("auth-param %q has no '='", clip(s))
+		}
+		name := strings.ToLower(strings.TrimSpace(s[:eq]))
+		if !isToken(name) {
+			return nil, fmt.Errorf("auth-param name %q is not a token", clip(name))
+		}
+		s = strings.TrimLeft(s[eq+1:], " \t")
+		var value string
+		if strings.HasPrefix(s, `"`) {
+			var b strings.Builder
+			i, closed := 1, false
+			for ; i < len(s); i++ {
+				switch c := s[i]; c {
+				case '\\':
+					if i+1 < len(s) {
+						i++
+						b.WriteByte(s[i])
+					}
+				case '"':
+					closed = true
+				default:
+					b.WriteByte(c)
+				}
+				if closed {
+					break
+				}
+			}
+			if !closed {
+				return nil, fmt.Errorf("auth-param %s: unterminated quoted string", name)
+			}
+			value, s = b.String(), s[i+1:]
+		} else {
+			end := strings.IndexAny(s, ", \t")
+			if end < 0 {
+				end = len(s)
+			}
+			value, s = s[:end], s[end:]
+			if !isToken(value) {
+				return nil, fmt.Errorf("auth-param %s: value %q is neither a token nor a quoted string", name, clip(value))
+			}
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("auth-param %s appears twice", name)
+		}
+		out[name] = value
+		s = strings.TrimLeft(s, " \t")
+		if s != "" && s[0] != ',' {
+			return nil, fmt.Errorf("auth-param %s: want ',' after its value", name)
+		}
+	}
 }

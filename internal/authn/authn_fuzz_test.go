@@ -25,3 +25,22 @@ func FuzzParseAuthorization(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAuthParams: the auth-param parser never panics, and what it accepts
+// it accepts consistently (every name is a lower-case token).
+func FuzzAuthParams(f *testing.F) {
+	for _, seed := range []string{`username="a", nonce="n", uri="/x", response="r"`, `a=b`, `a="\"q\""`, `,,a=b,,`, `a`, `a="`, `a=b c=d`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		params, err := AuthParams(s)
+		if err != nil {
+			return
+		}
+		for k := range params {
+			if k != strings.ToLower(k) || !isToken(k) {
+				t.Fatalf("accepted name %q from %q", k, s)
+			}
+		}
+	})
+}
