@@ -34,6 +34,10 @@ const (
 	Pass Verdict = "pass"
 	Fail Verdict = "fail"
 	Skip Verdict = "skip"
+	// NotRun is a scenario an interrupt kept from finishing: never
+	// started, or cancelled mid-way. It is not judged, so it is never a
+	// failure of the client.
+	NotRun Verdict = "not-run"
 )
 
 // Result is one scenario's verdict. Detail is the finding a developer
@@ -46,8 +50,15 @@ type Result struct {
 	Duration time.Duration      `json:"-"`
 	Millis   int64              `json:"duration_ms"`
 	Findings []string           `json:"findings,omitempty"`
-	Calls    []CallSummary      `json:"calls,omitempty"`
-	Journal  []fakeserver.Entry `json:"-"`
+	// Errored marks a failure where the scenario could not be played
+	// (the server did not start, the client could not be configured,
+	// a workload step failed) rather than one the judge found; JUnit
+	// reports it as an <error>.
+	Errored bool `json:"errored,omitempty"`
+	// Calls and Journal are the evidence the findings cite: what each
+	// call returned, and every request the server recorded.
+	Calls   []CallSummary      `json:"calls,omitempty"`
+	Journal []fakeserver.Entry `json:"journal,omitempty"`
 
 	// Advisories are diagnostics (an error that does not name the
 	// cause): a PASS can carry them; Options.Strict fails on them.
@@ -76,12 +87,76 @@ type Options struct {
 	CallTimeout time.Duration
 	// Config is the fake server's configuration; default config.Default().
 	Config *config.File
+	// Progress, when set, hears the run as it goes: each scenario as it
+	// starts and finishes, and a heartbeat while the client is slow to
+	// answer. It is called from the scenario goroutines, several at
+	// once, so it must be safe for concurrent use and return quickly.
+	Progress func(Event)
+	// Heartbeat is how long the client may keep a call (or its
+	// configuration) waiting before Progress hears of it, and how often
+	// after that; default 10s.
+	Heartbeat time.Duration
 
 	// Strict counts advisories as failures (`run --strict`).
 	Strict bool
 	// Variants adds every selected scenario's declared variants (`run
 	// --variants`).
 	Variants bool
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+// Event kinds, in the order a scenario produces them.
+const (
+	ScenarioStarted EventKind = iota + 1
+	// Waiting repeats every Options.Heartbeat while the client keeps
+	// the harness waiting on one step.
+	Waiting
+	ScenarioFinished
+)
+
+// Event is one moment of a run, for Options.Progress.
+type Event struct {
+	Kind     EventKind
+	Scenario string
+	// Result is the verdict, for ScenarioFinished.
+	Result *Result
+	// For Waiting: what the harness waits on ("call 2 of 3",
+	// "configure"), and for how long so far.
+	Step   string
+	Waited time.Duration
+}
+
+func (o *Options) emit(e Event) {
+	if o.Progress != nil {
+		o.Progress(e)
+	}
+}
+
+// heartbeat reports every o.Heartbeat that the scenario still waits on
+// step, until the returned stop is called.
+func (o *Options) heartbeat(scenario, step string) (stop func()) {
+	if o.Progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		start := time.Now()
+		t := time.NewTicker(o.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				o.emit(Event{Kind: Waiting, Scenario: scenario, Step: step, Waited: time.Since(start)})
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
 }
 
 func (o *Options) defaults() {
@@ -93,6 +168,9 @@ func (o *Options) defaults() {
 	}
 	if o.Config == nil {
 		o.Config = config.Default()
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 10 * time.Second
 	}
 }
 
@@ -117,7 +195,9 @@ func Select(ids []string) ([]*scenarios.Scenario, error) {
 
 // Run judges the client in every selected scenario and returns the
 // report in catalog order. It fails only on bad options; a client that
-// cannot even start fails its scenarios, not the run.
+// cannot even start fails its scenarios, not the run. When ctx ends
+// first, the report is marked Interrupted and the scenarios that did
+// not finish are NotRun.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Factory == nil {
 		return nil, errors.New("suites: Options.Factory is required")
@@ -132,6 +212,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	started := time.Now()
 	results := make([]Result, len(selected))
 	sem := make(chan struct{}, o.Parallel)
 	var wg sync.WaitGroup
@@ -139,13 +220,30 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i] = notRun(sc, "interrupted before it started")
+				return
+			}
 			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				results[i] = notRun(sc, "interrupted before it started")
+				return
+			}
 			results[i] = RunScenario(ctx, sc, o)
 		}()
 	}
 	wg.Wait()
-	return newReport(o.Client, results), nil
+	rep := newReport(o.Client, results)
+	rep.Started = started
+	rep.Elapsed = time.Since(started).Round(time.Millisecond).String()
+	rep.Interrupted = ctx.Err() != nil
+	return rep, nil
+}
+
+func notRun(sc *scenarios.Scenario, why string) Result {
+	return Result{Scenario: sc.Label(), Recovery: sc.Recovery, Verdict: NotRun, Detail: why}
 }
 
 // RunScenario judges the client in one scenario on a fresh fake server.
@@ -153,12 +251,21 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 	o.defaults()
 	start := time.Now()
 	res = Result{Scenario: sc.Label(), Recovery: sc.Recovery}
+	o.emit(Event{Kind: ScenarioStarted, Scenario: res.Scenario})
 	defer func() {
 		res.Duration = time.Since(start)
 		res.Millis = res.Duration.Milliseconds()
+		r := res
+		o.emit(Event{Kind: ScenarioFinished, Scenario: res.Scenario, Result: &r})
 	}()
 	fail := func(format string, args ...any) Result {
-		res.Verdict, res.Detail = Fail, fmt.Sprintf(format, args...)
+		res.Verdict, res.Detail, res.Errored = Fail, fmt.Sprintf(format, args...), true
+		return res
+	}
+	// An interrupt that lands while the scenario plays is no finding
+	// about the client: whatever it did after is not judged.
+	interrupted := func(during string) Result {
+		res.Verdict, res.Detail = NotRun, "interrupted during "+during+"; not judged"
 		return res
 	}
 	srv, err := fakeserver.New(fakeserver.WithConfig(o.Config))
@@ -169,11 +276,25 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 		return fail("fake server: %v", err)
 	}
 	defer srv.Close()
+	// Whatever ends the scenario, the report shows what the server saw.
+	defer func() {
+		if res.Journal == nil {
+			res.Journal = srv.Journal().Entries(0)
+		}
+	}()
 	if err := srv.Activate([]string{sc.ID}, sc.Given); err != nil {
 		return fail("activate %s: %v", sc.ID, err)
 	}
 	target := BuildTarget(srv, sc)
+	stopBeat := o.heartbeat(res.Scenario, "configure")
 	client, err := o.Factory(ctx, target)
+	stopBeat()
+	if ctx.Err() != nil {
+		if client != nil {
+			_ = client.Close()
+		}
+		return interrupted("configure")
+	}
 	if err != nil {
 		if errors.Is(err, adapter.ErrUnsupported) {
 			res.Verdict, res.Detail = Skip, fmt.Sprintf("client does not support auth kind %q: %v", target.Auth, err)
@@ -184,13 +305,19 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 	if client == nil {
 		return fail("the factory returned neither a client nor an error for auth %q", target.Auth)
 	}
-	steps, runErr := RunWorkload(ctx, srv, sc, client, o.CallTimeout)
+	steps, runErr := runWorkload(ctx, srv, sc, client, &o)
 	closeErr := client.Close()
 	res.Journal = srv.Journal().Entries(0)
 	for _, st := range steps {
 		for _, r := range st.Results {
 			res.Calls = append(res.Calls, CallSummary{Call: describeCall(st.Call), Status: r.Status, Error: r.Error})
 		}
+	}
+	if ctx.Err() != nil {
+		if errors.Is(runErr, errBetweenSteps) {
+			return interrupted(fmt.Sprintf("the workload, before call %d of %d", len(steps)+1, callSteps(sc)))
+		}
+		return interrupted(fmt.Sprintf("call %d of %d", max(len(steps), 1), callSteps(sc)))
 	}
 	if runErr != nil {
 		return fail("%v", runErr)
@@ -304,6 +431,26 @@ func BuildTarget(srv *fakeserver.Server, sc *scenarios.Scenario) adapter.Target 
 // tests that need the server in hand (to give the client a sleep that
 // moves the server's clock, say).
 func RunWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scenario, client adapter.Client, timeout time.Duration) ([]StepRecord, error) {
+	return runWorkload(ctx, srv, sc, client, &Options{CallTimeout: timeout})
+}
+
+// callSteps is how many call steps sc's workload has.
+func callSteps(sc *scenarios.Scenario) int {
+	n := 0
+	for _, st := range sc.Workload.Steps {
+		if st.Call != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// errBetweenSteps is runWorkload's answer when ctx ended before a call.
+var errBetweenSteps = errors.New("interrupted between workload steps")
+
+func runWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scenario, client adapter.Client, o *Options) ([]StepRecord, error) {
+	timeout := o.CallTimeout
+	calls := callSteps(sc)
 	var steps []StepRecord
 	afterFault := false
 	fixtures := srv.Fixtures()
@@ -330,8 +477,12 @@ func RunWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scen
 				b := step.Call.Body
 				call.Body = &b
 			}
+			if ctx.Err() != nil {
+				return steps, errBetweenSteps
+			}
 			n := max(step.Call.Concurrency, 1)
 			before := srv.Journal().LastSeq()
+			stopBeat := o.heartbeat(sc.Label(), fmt.Sprintf("call %d of %d", len(steps)+1, calls))
 			results := make([]adapter.Result, n)
 			var wg sync.WaitGroup
 			for j := range n {
@@ -344,8 +495,12 @@ func RunWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scen
 				}()
 			}
 			wg.Wait()
+			stopBeat()
 			steps = append(steps, StepRecord{Index: len(steps), Call: call, Results: results,
 				Entries: srv.Journal().Entries(before), AfterFault: afterFault, MayFail: step.Call.MayFail})
+			if ctx.Err() != nil {
+				return steps, ctx.Err() // interrupted during this call
+			}
 			afterFault = false
 		}
 	}

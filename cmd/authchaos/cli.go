@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/authchaos/authchaos/internal/suggest"
+	"github.com/authchaos/authchaos/scenarios"
 )
 
 // Exit codes of the public contract.
@@ -109,10 +112,13 @@ func noCommand(cmd *cobra.Command, args []string) error {
 		return nil
 	}
 	msg := fmt.Sprintf("unknown command %q (valid: %s)", args[0], strings.Join(commandNames(cmd), ", "))
-	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		msg += "; did you mean " + strings.Join(s, " or ") + "?"
-	}
-	return errors.New(msg)
+	return errors.New(msg + suggest.Phrase(suggest.For(args[0], commandNames(cmd))))
+}
+
+// unknownScenario is the catalog's error for an unknown id, with the
+// ids it is likely a typo of.
+func unknownScenario(id string) error {
+	return fmt.Errorf("%w%s", &scenarios.UnknownError{ID: id}, suggest.Phrase(suggest.For(id, scenarios.IDs())))
 }
 
 func commandNames(cmd *cobra.Command) []string {
