@@ -5,8 +5,10 @@
 // scenario's scripted workload (calls, clock moves, operator actions) and
 // judges the client from the server's journal by the scenario's recovery
 // kind. Run does this for the whole catalog in parallel (scenarios share
-// nothing); Describe declares the same checks as ginkgo specs for an SDK's
-// own suite; package match offers the journal checks as gomega matchers.
+// nothing) and reports progress to an observer as it goes; Test declares
+// the same checks as `go test` subtests for an SDK's own tests, and
+// package ginkgosuite as ginkgo specs; package match offers the journal
+// checks as gomega matchers. Nothing here links ginkgo or gomega.
 package suites
 
 import (
@@ -518,6 +520,23 @@ func doBounded(ctx context.Context, c adapter.Client, call adapter.Call, timeout
 	case <-time.After(timeout + time.Second):
 		return adapter.Result{Error: fmt.Sprintf("harness: the client did not return from %s within %s", describeCall(call), timeout)}
 	}
+}
+
+// WithScenarios narrows Test (or ginkgosuite.Describe) to some
+// scenario ids.
+func WithScenarios(ids ...string) func(*Options) {
+	return func(o *Options) { o.Scenarios = ids }
+}
+
+// WithDeclaredVariants adds a run for every variant each scenario
+// declares (`run --variants`), to Test or ginkgosuite.Describe.
+func WithDeclaredVariants() func(*Options) {
+	return func(o *Options) { o.Variants = true }
+}
+
+// WithStrict makes Test or ginkgosuite.Describe fail on advisories too.
+func WithStrict() func(*Options) {
+	return func(o *Options) { o.Strict = true }
 }
 
 // MustLookup returns a scenario by id and panics if the catalog lacks

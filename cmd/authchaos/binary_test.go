@@ -146,3 +146,24 @@ func waitLine(t *testing.T, lines <-chan string, want string, d time.Duration) [
 		}
 	}
 }
+
+// TestBinaryLinksNoGinkgo: the binary a CI job downloads carries no test
+// framework; SDK suites import ginkgo through suites/ginkgosuite only.
+func TestBinaryLinksNoGinkgo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool in PATH")
+	}
+	out, err := exec.CommandContext(t.Context(), goTool, "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.Contains(pkg, "onsi/ginkgo") || strings.Contains(pkg, "onsi/gomega") {
+			t.Errorf("cmd/authchaos links %s", pkg)
+		}
+	}
+}
