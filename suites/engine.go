@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/adminclient"
 	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites/adapter"
@@ -88,7 +89,14 @@ type Options struct {
 	// CallTimeout bounds one call; default 15s.
 	CallTimeout time.Duration
 	// Config is the fake server's configuration; default config.Default().
+	// With Server, it must hold the credentials that server accepts.
 	Config *config.File
+	// Server, when set, is a running `authchaos serve` to play every
+	// scenario on, one after another, instead of a fresh server each
+	// (so an audience watches the client in its live view). Each
+	// scenario is activated in turn, which resets the server's state
+	// and clears its journal; what was active before is restored after.
+	Server *adminclient.Client
 	// Progress, when set, hears the run as it goes: each scenario as it
 	// starts and finishes, and a heartbeat while the client is slow to
 	// answer. It is called from the scenario goroutines, several at
@@ -214,11 +222,27 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	if o.Server != nil {
+		o.Parallel = 1 // one server, one scenario at a time
+		before, err := o.Server.Active(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("server %s: %w", o.Server.URL(), err)
+		}
+		defer restore(o.Server, before)
+	}
 	started := time.Now()
 	results := make([]Result, len(selected))
 	sem := make(chan struct{}, o.Parallel)
 	var wg sync.WaitGroup
 	for i, sc := range selected {
+		if o.Parallel == 1 { // in catalog order, as an audience follows it
+			if ctx.Err() != nil {
+				results[i] = notRun(sc, "interrupted before it started")
+			} else {
+				results[i] = RunScenario(ctx, sc, o)
+			}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -242,6 +266,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Elapsed = time.Since(started).Round(time.Millisecond).String()
 	rep.Interrupted = ctx.Err() != nil
 	return rep, nil
+}
+
+// restore puts back what a running server had active before a run.
+func restore(c *adminclient.Client, st adminclient.State) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if len(st.Active) == 0 {
+		_, _ = c.Heal(ctx)
+		return
+	}
+	acts := make([]adminclient.Activation, len(st.Active))
+	for i, id := range st.Active {
+		acts[i] = adminclient.Activation{ID: id}
+		if i < len(st.Params) {
+			acts[i].Params = st.Params[i]
+		}
+	}
+	_, _ = c.Activate(ctx, acts...)
 }
 
 func notRun(sc *scenarios.Scenario, why string) Result {
@@ -270,24 +312,21 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 		res.Verdict, res.Detail = NotRun, "interrupted during "+during+"; not judged"
 		return res
 	}
-	srv, err := fakeserver.New(fakeserver.WithConfig(o.Config))
+	srv, closeServer, err := openPlayground(ctx, &o, sc)
 	if err != nil {
-		return fail("fake server: %v", err)
+		if ctx.Err() != nil {
+			return interrupted("set-up")
+		}
+		return fail("%v", err)
 	}
-	if err := srv.Start(); err != nil {
-		return fail("fake server: %v", err)
-	}
-	defer srv.Close()
+	defer closeServer()
 	// Whatever ends the scenario, the report shows what the server saw.
 	defer func() {
 		if res.Journal == nil {
-			res.Journal = srv.Journal().Entries(0)
+			res.Journal, _ = srv.Entries(0)
 		}
 	}()
-	if err := srv.Activate([]string{sc.ID}, sc.Given); err != nil {
-		return fail("activate %s: %v", sc.ID, err)
-	}
-	target := BuildTarget(srv, sc)
+	target := buildTarget(srv, sc)
 	stopBeat := o.heartbeat(res.Scenario, "configure")
 	client, err := o.Factory(ctx, target)
 	stopBeat()
@@ -309,7 +348,7 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 	}
 	steps, runErr := runWorkload(ctx, srv, sc, client, &o)
 	closeErr := client.Close()
-	res.Journal = srv.Journal().Entries(0)
+	res.Journal, _ = srv.Entries(0)
 	for _, st := range steps {
 		for _, r := range st.Results {
 			res.Calls = append(res.Calls, CallSummary{Call: describeCall(st.Call), Status: r.Status, Error: r.Error})
@@ -370,6 +409,10 @@ func passDetail(sc *scenarios.Scenario, steps []StepRecord) string {
 // BuildTarget is what the client is told about the server in a scenario:
 // the defaults, the workload's overrides, then the scenario's fixtures.
 func BuildTarget(srv *fakeserver.Server, sc *scenarios.Scenario) adapter.Target {
+	return buildTarget(local{srv}, sc)
+}
+
+func buildTarget(srv playground, sc *scenarios.Scenario) adapter.Target {
 	cfg := srv.Config()
 	base := srv.URL()
 	w := sc.Workload
@@ -433,7 +476,7 @@ func BuildTarget(srv *fakeserver.Server, sc *scenarios.Scenario) adapter.Target 
 // tests that need the server in hand (to give the client a sleep that
 // moves the server's clock, say).
 func RunWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scenario, client adapter.Client, timeout time.Duration) ([]StepRecord, error) {
-	return runWorkload(ctx, srv, sc, client, &Options{CallTimeout: timeout})
+	return runWorkload(ctx, local{srv}, sc, client, &Options{CallTimeout: timeout})
 }
 
 // callSteps is how many call steps sc's workload has.
@@ -450,7 +493,7 @@ func callSteps(sc *scenarios.Scenario) int {
 // errBetweenSteps is runWorkload's answer when ctx ended before a call.
 var errBetweenSteps = errors.New("interrupted between workload steps")
 
-func runWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scenario, client adapter.Client, o *Options) ([]StepRecord, error) {
+func runWorkload(ctx context.Context, srv playground, sc *scenarios.Scenario, client adapter.Client, o *Options) ([]StepRecord, error) {
 	timeout := o.CallTimeout
 	calls := callSteps(sc)
 	var steps []StepRecord
@@ -459,7 +502,9 @@ func runWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scen
 	for i, step := range sc.Workload.Steps {
 		switch {
 		case step.Advance != 0:
-			srv.Advance(step.Advance)
+			if err := srv.Advance(step.Advance); err != nil {
+				return steps, fmt.Errorf("workload step %d: advance the clock %s: %w", i+1, step.Advance, err)
+			}
 			afterFault = true
 		case step.Action != "":
 			if err := srv.Do(step.Action, step.Arg); err != nil {
@@ -483,7 +528,7 @@ func runWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scen
 				return steps, errBetweenSteps
 			}
 			n := max(step.Call.Concurrency, 1)
-			before := srv.Journal().LastSeq()
+			before := srv.LastSeq()
 			stopBeat := o.heartbeat(sc.Label(), fmt.Sprintf("call %d of %d", len(steps)+1, calls))
 			results := make([]adapter.Result, n)
 			var wg sync.WaitGroup
@@ -498,8 +543,12 @@ func runWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scen
 			}
 			wg.Wait()
 			stopBeat()
+			entries, err := srv.Entries(before)
+			if err != nil {
+				return steps, fmt.Errorf("workload step %d: read the journal: %w", i+1, err)
+			}
 			steps = append(steps, StepRecord{Index: len(steps), Call: call, Results: results,
-				Entries: srv.Journal().Entries(before), AfterFault: afterFault, MayFail: step.Call.MayFail})
+				Entries: entries, AfterFault: afterFault, MayFail: step.Call.MayFail})
 			if ctx.Err() != nil {
 				return steps, ctx.Err() // interrupted during this call
 			}

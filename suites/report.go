@@ -147,14 +147,18 @@ func (r *Report) Summary() string {
 	if r.Elapsed != "" {
 		elapsed = " in " + r.Elapsed
 	}
+	sc := "scenarios"
+	if n == 1 {
+		sc = "scenario"
+	}
 	switch {
 	case r.Interrupted:
-		return fmt.Sprintf("INTERRUPTED: %d of %d scenarios not run, %d failed, %d passed, %d skipped%s",
-			r.NotRun, n, r.Failed, r.Passed, r.Skipped, elapsed)
+		return fmt.Sprintf("INTERRUPTED: %d of %d %s not run, %d failed, %d passed, %d skipped%s",
+			r.NotRun, n, sc, r.Failed, r.Passed, r.Skipped, elapsed)
 	case r.Failed > 0:
-		return fmt.Sprintf("FAIL: %d of %d scenarios failed, %d passed, %d skipped%s", r.Failed, n, r.Passed, r.Skipped, elapsed)
+		return fmt.Sprintf("FAIL: %d of %d %s failed, %d passed, %d skipped%s", r.Failed, n, sc, r.Passed, r.Skipped, elapsed)
 	}
-	return fmt.Sprintf("PASS: %d of %d scenarios passed, %d skipped%s", r.Passed, n, r.Skipped, elapsed)
+	return fmt.Sprintf("PASS: %d of %d %s passed, %d skipped%s", r.Passed, n, sc, r.Skipped, elapsed)
 }
 
 // findingLines is one line per finding, or per advisory when only they

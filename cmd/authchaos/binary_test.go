@@ -99,11 +99,11 @@ func runBinary(t *testing.T, dir string, args ...string) result {
 // startBinary starts the binary and returns it with a channel of its
 // stderr lines, for tests that act on what it prints (send a signal once
 // a heartbeat shows, say). The lines channel closes when stderr does.
-func startBinary(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, <-chan string) {
+func startBinary(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer, <-chan string) {
 	t.Helper()
 	bin := authchaosBinary(t)
 	cmd := exec.Command(bin, args...)
-	var out bytes.Buffer
+	var out syncBuffer
 	cmd.Stdout = &out
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -167,3 +167,6 @@ func TestBinaryLinksNoGinkgo(t *testing.T) {
 		}
 	}
 }
+
+// interruptSignal is what Ctrl-C sends.
+var interruptSignal = os.Interrupt

@@ -14,6 +14,7 @@ import (
 
 	"github.com/authchaos/authchaos/clients"
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/adminclient"
 	"github.com/authchaos/authchaos/internal/suggest"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites"
@@ -26,6 +27,7 @@ type runFlags struct {
 	scenarios             []string
 	jsonReport, junitPath string
 	name, baseline        string
+	server                string
 	parallel              int
 	timeout, heartbeat    time.Duration
 	strict, variants      bool
@@ -82,6 +84,7 @@ are "not-run" and never count as failed.`,
 	fl.StringVar(&f.junitPath, "junit-report", "", "write the results as JUnit XML to `FILE` (- for stdout)")
 	fl.StringVar(&f.name, "name", "", "name of the run in reports: JUnit suite and class (default: the client or driver)")
 	fl.StringVar(&f.baseline, "baseline", "", "fail only on scenarios that did not fail in this earlier JSON report `FILE`")
+	fl.StringVar(&f.server, "server", "", "play the scenarios one after another on this running authchaos serve `URL` instead of a fresh server each")
 	fl.IntVar(&f.parallel, "parallel", 0, "scenarios run at once (default: twice the CPUs)")
 	fl.DurationVar(&f.timeout, "timeout", 15*time.Second, "how long one call (or one driver answer) may take")
 	fl.DurationVar(&f.heartbeat, "heartbeat", 10*time.Second, "say on stderr which call the client keeps waiting, this often")
@@ -136,6 +139,18 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 			return fmt.Errorf("--baseline: %w", err)
 		}
 	}
+	var server *adminclient.Client
+	if f.server != "" {
+		if f.parallel > 1 {
+			return fmt.Errorf("--parallel %d: with --server the scenarios play one after another on that server", f.parallel)
+		}
+		if server, err = adminclient.New(f.server, nil); err != nil {
+			return fmt.Errorf("--server: %w", err)
+		}
+		if _, err := server.Active(ctx); err != nil {
+			return fmt.Errorf("--server: %w", err)
+		}
+	}
 	var factory adapter.Factory
 	name := f.client
 	if f.client != "" {
@@ -177,10 +192,15 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	if parallel == 0 {
 		parallel = 2 * runtime.GOMAXPROCS(0)
 	}
-	fmt.Fprintf(stderr, "authchaos run: %s against %d scenarios, %d at a time\n", name, len(ids), min(parallel, len(ids)))
+	if server != nil {
+		parallel = 1
+		fmt.Fprintf(stderr, "authchaos run: %s against %s on %s, one after another\n", name, pluralN(len(ids), "scenario"), server.URL())
+	} else {
+		fmt.Fprintf(stderr, "authchaos run: %s against %s, %d at a time\n", name, pluralN(len(ids), "scenario"), min(parallel, len(ids)))
+	}
 	prog := newProgress(stderr, len(ids))
 	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel,
-		CallTimeout: f.timeout, Heartbeat: f.heartbeat, Progress: prog.event, Strict: f.strict, Variants: f.variants})
+		CallTimeout: f.timeout, Heartbeat: f.heartbeat, Progress: prog.event, Strict: f.strict, Variants: f.variants, Server: server})
 	if err != nil {
 		return err
 	}
@@ -225,6 +245,8 @@ func idList(ids []string) string {
 	}
 	return " (" + strings.Join(ids, ", ") + ")"
 }
+
+func pluralN(n int, noun string) string { return fmt.Sprintf("%d %s", n, pluralWord(n, noun)) }
 
 func pluralWord(n int, noun string) string {
 	if n == 1 {
