@@ -160,6 +160,22 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 		}
 	} else {
 		name = f.driver
+	}
+	ids := make([]string, len(selected))
+	for i, sc := range selected {
+		ids[i] = sc.Label()
+	}
+	parallel := f.parallel
+	if parallel == 0 {
+		parallel = 2 * runtime.GOMAXPROCS(0)
+	}
+	if server != nil {
+		parallel = 1
+		fmt.Fprintf(stderr, "authchaos run: %s against %s on %s, one after another\n", name, pluralN(len(ids), "scenario"), server.URL())
+	} else {
+		fmt.Fprintf(stderr, "authchaos run: %s against %s, %d at a time\n", name, pluralN(len(ids), "scenario"), min(parallel, len(ids)))
+	}
+	if f.driver != "" {
 		factory = driver.Factory(driver.Options{Command: f.driver, Timeout: f.timeout})
 		if err := preflight(ctx, factory); err != nil {
 			if ctx.Err() != nil {
@@ -183,20 +199,6 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	human := stdout
 	if f.jsonReport == "-" || f.junitPath == "-" {
 		human = stderr
-	}
-	ids := make([]string, len(selected))
-	for i, sc := range selected {
-		ids[i] = sc.Label()
-	}
-	parallel := f.parallel
-	if parallel == 0 {
-		parallel = 2 * runtime.GOMAXPROCS(0)
-	}
-	if server != nil {
-		parallel = 1
-		fmt.Fprintf(stderr, "authchaos run: %s against %s on %s, one after another\n", name, pluralN(len(ids), "scenario"), server.URL())
-	} else {
-		fmt.Fprintf(stderr, "authchaos run: %s against %s, %d at a time\n", name, pluralN(len(ids), "scenario"), min(parallel, len(ids)))
 	}
 	prog := newProgress(stderr, len(ids))
 	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel,
