@@ -45,8 +45,10 @@ func tableWidth(w io.Writer) int {
 
 type palette struct{ on bool }
 
+// verdict is v in capitals, padded to the widest verdict so the columns
+// after it line up whether or not it is coloured.
 func (p palette) verdict(v suites.Verdict) string {
-	s := strings.ToUpper(string(v))
+	s := fmt.Sprintf("%-7s", strings.ToUpper(string(v)))
 	if !p.on {
 		return s
 	}
@@ -83,7 +85,7 @@ func (p *progress) event(e suites.Event) {
 	case suites.ScenarioFinished:
 		p.done++
 		res := e.Result
-		fmt.Fprintf(p.w, "[%*d/%d] %-7s %s %s\n", width, p.done, p.total, p.color.verdict(res.Verdict), res.Scenario,
+		fmt.Fprintf(p.w, "[%*d/%d] %s %s %s\n", width, p.done, p.total, p.color.verdict(res.Verdict), res.Scenario,
 			p.color.dim(fmt.Sprintf("(%s, %s)", res.Recovery, res.Duration.Round(time.Millisecond))))
 	case suites.Waiting:
 		waited := e.Waited.Round(time.Second)
