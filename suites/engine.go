@@ -290,7 +290,8 @@ func notRun(sc *scenarios.Scenario, why string) Result {
 	return Result{Scenario: sc.Label(), Recovery: sc.Recovery, Verdict: NotRun, Detail: why}
 }
 
-// RunScenario judges the client in one scenario on a fresh fake server.
+// RunScenario judges the client in one scenario on a fresh fake server
+// (or, with Options.Server, on that running server).
 func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Result) {
 	o.defaults()
 	start := time.Now()
