@@ -15,6 +15,7 @@ import (
 	"github.com/authchaos/authchaos/clients"
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/adminclient"
+	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/internal/suggest"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites"
@@ -27,7 +28,7 @@ type runFlags struct {
 	scenarios             []string
 	jsonReport, junitPath string
 	name, baseline        string
-	server                string
+	server, configPath    string
 	parallel              int
 	timeout, heartbeat    time.Duration
 	strict, variants      bool
@@ -62,6 +63,13 @@ Reports
   scenario that fails now and did not then fails the run, and the
   scenarios fixed since are listed.
 
+Servers
+  By default each scenario gets a fresh fake server on free ports, with
+  the built-in demo configuration or --config FILE. --server URL plays
+  the scenarios one after another on a running 'authchaos serve' instead
+  (its live view shows the client at work) and puts back what was active;
+  give it the serve's --config too when that serve runs with one.
+
 Exit status: 0 no scenario failed (with --baseline: no new failure),
 1 a scenario failed, 2 bad usage or a driver that could not start,
 130 interrupted by SIGINT, 143 by SIGTERM. An interrupted run writes
@@ -85,6 +93,7 @@ are "not-run" and never count as failed.`,
 	fl.StringVar(&f.name, "name", "", "name of the run in reports: JUnit suite and class (default: the client or driver)")
 	fl.StringVar(&f.baseline, "baseline", "", "fail only on scenarios that did not fail in this earlier JSON report `FILE`")
 	fl.StringVar(&f.server, "server", "", "play the scenarios one after another on this running authchaos serve `URL` instead of a fresh server each")
+	fl.StringVar(&f.configPath, "config", "", "the fake server's configuration `FILE` (as serve --config); with --server, the one that serve runs with, so the client gets credentials it accepts")
 	fl.IntVar(&f.parallel, "parallel", 0, "scenarios run at once (default: twice the CPUs)")
 	fl.DurationVar(&f.timeout, "timeout", 15*time.Second, "how long one call (or one driver answer) may take")
 	fl.DurationVar(&f.heartbeat, "heartbeat", 10*time.Second, "say on stderr which call the client keeps waiting, this often")
@@ -139,6 +148,12 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 			return fmt.Errorf("--baseline: %w", err)
 		}
 	}
+	var cfg *config.File
+	if f.configPath != "" {
+		if cfg, err = config.Load(f.configPath); err != nil {
+			return fmt.Errorf("--config: %w", err)
+		}
+	}
 	var server *adminclient.Client
 	if f.server != "" {
 		if f.parallel > 1 {
@@ -177,7 +192,7 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	}
 	if f.driver != "" {
 		factory = driver.Factory(driver.Options{Command: f.driver, Timeout: f.timeout})
-		if err := preflight(ctx, factory); err != nil {
+		if err := preflight(ctx, factory, cfg); err != nil {
 			if ctx.Err() != nil {
 				fmt.Fprintf(stderr, "authchaos: interrupted while starting the driver; no scenario ran\n")
 				return &exitError{code: interruptCode(ctx)}
@@ -202,7 +217,7 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	}
 	prog := newProgress(stderr, len(ids))
 	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel,
-		CallTimeout: f.timeout, Heartbeat: f.heartbeat, Progress: prog.event, Strict: f.strict, Variants: f.variants, Server: server})
+		CallTimeout: f.timeout, Heartbeat: f.heartbeat, Progress: prog.event, Strict: f.strict, Variants: f.variants, Server: server, Config: cfg})
 	if err != nil {
 		return err
 	}
@@ -259,8 +274,12 @@ func pluralWord(n int, noun string) string {
 
 // preflight starts the driver once against a healthy server, so a driver
 // that cannot start is a usage error (exit 2), not 34 failed scenarios.
-func preflight(ctx context.Context, factory adapter.Factory) error {
-	srv, err := fakeserver.New()
+func preflight(ctx context.Context, factory adapter.Factory, cfg *config.File) error {
+	var opts []fakeserver.Option
+	if cfg != nil {
+		opts = append(opts, fakeserver.WithConfig(cfg))
+	}
+	srv, err := fakeserver.New(opts...)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -127,4 +129,31 @@ func TestBinarySteering(t *testing.T) {
 			t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 		}
 	})
+}
+
+// TestBinaryRunServerConfig: a serve with its own credentials needs run
+// --config with the same file, and then the client gets credentials it
+// accepts; without it the client is refused.
+func TestBinaryRunServerConfig(t *testing.T) {
+	// The demo configuration with another password for alice.
+	defaults := runBinary(t, "", "serve", "--print-config")
+	if defaults.code != 0 || !strings.Contains(defaults.stdout, "password: wonderland") {
+		t.Fatalf("serve --print-config: exit %d\n%s", defaults.code, defaults.stdout)
+	}
+	lab := filepath.Join(t.TempDir(), "lab.yaml")
+	yaml := strings.Replace(defaults.stdout, "password: wonderland", "password: looking-glass", 1)
+	if err := os.WriteFile(lab, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServe(t, "--addr", "127.0.0.1:0", "--config", lab)
+	args := []string{"run", "--client", "resilient", "--scenario", "expired-token", "--server", base}
+	if r := runBinary(t, "", append(args, "--config", lab)...); r.code != 0 {
+		t.Errorf("with the serve's --config: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runBinary(t, "", args...); r.code != 1 || !strings.Contains(r.stdout, "FAIL") {
+		t.Errorf("without it the demo password is refused: exit %d, want 1\n%s", r.code, r.stdout)
+	}
+	if r := runBinary(t, "", "run", "--client", "resilient", "--config", filepath.Join(t.TempDir(), "absent.yaml")); r.code != 2 || !strings.Contains(r.stderr, "--config") {
+		t.Errorf("a missing --config: exit %d\n%s", r.code, r.stderr)
+	}
 }
