@@ -141,6 +141,8 @@ func (r *Report) WriteFindings(w io.Writer) error {
 
 // Summary is the last line of a run, in the manner of go test and
 // ginkgo: "FAIL: 33 of 35 scenarios failed, 2 passed, 0 skipped in 2.1s".
+// Its first word is the run's outcome: against a baseline, PASS when no
+// failure is new.
 func (r *Report) Summary() string {
 	n := len(r.Results)
 	elapsed := ""
@@ -151,12 +153,17 @@ func (r *Report) Summary() string {
 	if n == 1 {
 		sc = "scenario"
 	}
+	counts := fmt.Sprintf("%d of %d %s failed, %d passed, %d skipped%s", r.Failed, n, sc, r.Passed, r.Skipped, elapsed)
 	switch {
 	case r.Interrupted:
 		return fmt.Sprintf("INTERRUPTED: %d of %d %s not run, %d failed, %d passed, %d skipped%s",
 			r.NotRun, n, sc, r.Failed, r.Passed, r.Skipped, elapsed)
+	case r.Baseline != nil && len(r.Baseline.NewFailures) > 0:
+		return fmt.Sprintf("FAIL: %d new against %s; %s", len(r.Baseline.NewFailures), r.Baseline.File, counts)
+	case r.Baseline != nil:
+		return fmt.Sprintf("PASS: no new failure against %s; %s", r.Baseline.File, counts)
 	case r.Failed > 0:
-		return fmt.Sprintf("FAIL: %d of %d %s failed, %d passed, %d skipped%s", r.Failed, n, sc, r.Passed, r.Skipped, elapsed)
+		return "FAIL: " + counts
 	}
 	return fmt.Sprintf("PASS: %d of %d %s passed, %d skipped%s", r.Passed, n, sc, r.Skipped, elapsed)
 }

@@ -282,12 +282,15 @@ func TestBinaryRunBaseline(t *testing.T) {
 	if rep.Baseline == nil || len(rep.Baseline.NewFailures) != 0 || strings.Join(rep.Baseline.Fixed, ",") != "forbidden-not-unauthorized" || strings.Join(rep.Baseline.StillFailing, ",") != "expired-token" {
 		t.Errorf("baseline in report: %+v", rep.Baseline)
 	}
+	if !strings.Contains(r.stderr, "PASS: no new failure against "+allFailed+"; 1 of 2 scenarios failed, 1 passed") {
+		t.Errorf("the summary should say the run passes against its baseline:\n%s", r.stderr)
+	}
 	if !strings.Contains(r.stderr, "0 new failures, 1 fixed (forbidden-not-unauthorized), 1 still failing") {
 		t.Errorf("stderr does not say what got fixed:\n%s", r.stderr)
 	}
 
 	r = runBinary(t, "", append(args, "--baseline", allPassed)...)
-	if r.code != 1 || !strings.Contains(r.stderr, "1 new failure (expired-token)") {
+	if r.code != 1 || !strings.Contains(r.stderr, "1 new failure (expired-token)") || !strings.Contains(r.stderr, "FAIL: 1 new against ") {
 		t.Errorf("a new failure: exit %d, want 1\n%s", r.code, r.stderr)
 	}
 
