@@ -21,11 +21,13 @@
 // through all its own recovery: refreshing, logging in again, backing off,
 // retrying. The suites judge both Result and the requests the server saw.
 //
-//   - Status is the status of the last HTTP answer to the call's own request
-//     (the API's, after whatever retries the SDK made), and 0 when the call
-//     never got one: a refused token request or login that ended the call
-//     before it reached the API, a network error, a cancelled context. The
-//     suites expect 0 in client-mismatch, device-limit and wrong-password.
+//   - Status is the status of the last HTTP answer the client saw for the
+//     call, from any server it talked to: the API's (after whatever retries
+//     the SDK made), or the token or login endpoint's when its refusal ended
+//     the call. It is 0 when no HTTP answer came at all (a network error, a
+//     cancelled context). (The judge on main still expects 0 in
+//     client-mismatch, device-limit and wrong-password, where the call
+//     never reaches the API; the verdict rework stops pinning the status.)
 //   - Error is empty when the SDK reported success, and otherwise the error
 //     the SDK gave its caller, in its own words. A call with a 2xx Status and
 //     a non-empty Error counts as failed. Fail-fast scenarios check that the

@@ -2,11 +2,13 @@ package adapter_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 
+	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/authchaos/authchaos/suites"
@@ -38,14 +40,18 @@ func (c *sdkClient) Do(ctx context.Context, call adapter.Call) adapter.Result {
 		return adapter.Result{Error: err.Error()}
 	}
 	resp, err := c.http.Do(req)
-	if err != nil { // no answer from the API: the network, or the token endpoint refused
-		return adapter.Result{Error: err.Error()} // x/oauth2's error names the cause: "invalid_client"
+	var refused *oauth2.RetrieveError
+	switch {
+	case errors.As(err, &refused): // the token endpoint's refusal ended the call
+		return adapter.Result{Status: refused.Response.StatusCode, Error: err.Error()}
+	case err != nil: // no HTTP answer at all
+		return adapter.Result{Error: err.Error()}
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	res := adapter.Result{Status: resp.StatusCode, Body: string(b)}
 	if resp.StatusCode >= 400 { // what the SDK hands its caller: an error naming the cause
-		res.Error = fmt.Sprintf("HTTP %d %s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		res.Error = fmt.Sprintf("HTTP %d %s: %.200s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), b)
 	}
 	return res
 }
@@ -56,7 +62,7 @@ func (c *sdkClient) Close() error { c.http.CloseIdleConnections(); return nil }
 // auth kind allows, and one it reports unsupported (a SKIP, not a FAIL).
 func Example() {
 	rep, err := suites.Run(context.Background(), suites.Options{Client: "my-sdk", Factory: sdkFactory,
-		Scenarios: []string{"client-mismatch", "expired-session"}})
+		Scenarios: []string{"firewall-block", "expired-session"}})
 	if err != nil {
 		panic(err)
 	}
@@ -64,6 +70,6 @@ func Example() {
 		fmt.Println(r.Scenario, r.Verdict)
 	}
 	// Output:
-	// client-mismatch pass
+	// firewall-block pass
 	// expired-session skip
 }
