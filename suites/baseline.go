@@ -30,7 +30,7 @@ func LoadBaseline(path string) (*Report, error) {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return nil, fmt.Errorf("%s: not a JSON report (byte %d: %v)", path, syn.Offset, err)
+			return nil, fmt.Errorf("%s: not a JSON report (byte %d: %w)", path, syn.Offset, err)
 		}
 		return nil, fmt.Errorf("%s: not a JSON report: %w", path, err)
 	}

@@ -55,7 +55,7 @@ func applyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 		}
 		for _, one := range values {
 			if serr := fs.Set(f.Name, one); serr != nil {
-				err = fmt.Errorf("%s=%q: %v (it sets --%s)", name, v, serr, f.Name)
+				err = fmt.Errorf("%s=%q: %w (it sets --%s)", name, v, serr, f.Name)
 				return
 			}
 		}

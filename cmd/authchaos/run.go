@@ -185,7 +185,6 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 		parallel = 2 * runtime.GOMAXPROCS(0)
 	}
 	if server != nil {
-		parallel = 1
 		fmt.Fprintf(stderr, "authchaos run: %s against %s on %s, one after another\n", name, pluralN(len(ids), "scenario"), server.URL())
 	} else {
 		fmt.Fprintf(stderr, "authchaos run: %s against %s, %d at a time\n", name, pluralN(len(ids), "scenario"), min(parallel, len(ids)))

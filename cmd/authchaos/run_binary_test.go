@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -182,7 +184,11 @@ func TestBinaryRunInterrupted(t *testing.T) {
 				exited <- cmd.Wait()
 			}()
 			select {
-			case <-exited:
+			case err := <-exited:
+				var ee *exec.ExitError
+				if err != nil && !errors.As(err, &ee) {
+					t.Fatalf("waiting for the run: %v", err)
+				}
 			case <-time.After(20 * time.Second):
 				t.Fatalf("still running 20s after %s", tt.sig)
 			}

@@ -319,11 +319,7 @@ one object a line (the admin API's fields). --clear empties the journal.`,
 		}
 		print := entryPrinter(out, asJSON)
 		if follow {
-			err := c.Follow(ctx, since, print)
-			if ctx.Err() != nil {
-				return nil // Ctrl-C is how a follow ends
-			}
-			return err
+			return c.Follow(ctx, since, print) // nil when Ctrl-C ends it
 		}
 		es, err := c.Journal(ctx, since)
 		if err != nil {

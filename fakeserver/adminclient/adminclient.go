@@ -189,10 +189,7 @@ func (c *Client) Follow(ctx context.Context, since int64, fn func(journal.Entry)
 	stream := &http.Client{Transport: c.http.Transport} // no timeout: it runs until ctx ends
 	resp, err := stream.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("GET /__admin/journal/stream: %w", err)
+		return unlessDone(ctx, fmt.Errorf("GET /__admin/journal/stream: %w", err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -200,7 +197,7 @@ func (c *Client) Follow(ctx context.Context, since int64, fn func(journal.Entry)
 	}
 	held, err := c.Journal(ctx, since)
 	if err != nil {
-		return err
+		return unlessDone(ctx, err)
 	}
 	last := since
 	for _, e := range held {
@@ -228,13 +225,19 @@ func (c *Client) Follow(ctx context.Context, since int64, fn func(journal.Entry)
 		}
 		last = e.Seq
 	}
-	if ctx.Err() != nil {
-		return nil
-	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("journal stream: %w", err)
+		return unlessDone(ctx, fmt.Errorf("journal stream: %w", err))
 	}
-	return errors.New("journal stream: the server closed it (stopped?)")
+	return unlessDone(ctx, errors.New("journal stream: the server closed it (stopped?)"))
+}
+
+// unlessDone is err, or nil when ctx has ended: the caller stopping a
+// Follow is its normal end.
+func unlessDone(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	return nil
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
