@@ -305,3 +305,24 @@ func TestBinaryRunBaseline(t *testing.T) {
 		t.Errorf("a baseline that is not a report: exit %d, want 2\n%s", r.code, r.stderr)
 	}
 }
+
+// TestBinaryRunTableWidth: with COLUMNS set (as a terminal's shell sets
+// it), table rows fit the width and the full findings follow below.
+func TestBinaryRunTableWidth(t *testing.T) {
+	r := runBinaryEnv(t, []string{"COLUMNS=80"}, "run", "--client", "naive", "--scenario", "expired-token", "--scenario", "redirect-strips-auth")
+	if r.code != 1 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	table, findings, ok := strings.Cut(r.stdout, "--- FAIL")
+	if !ok {
+		t.Fatalf("no findings below the table:\n%s", r.stdout)
+	}
+	for _, line := range strings.Split(table, "\n") {
+		if n := len([]rune(line)); n > 80 {
+			t.Errorf("table row of %d columns, want at most 80: %q", n, line)
+		}
+	}
+	if !strings.Contains(findings, "credentials belong to the origin that issued them") {
+		t.Errorf("the clipped detail should appear whole below the table:\n%s", findings)
+	}
+}
