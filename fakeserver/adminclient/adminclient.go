@@ -178,6 +178,8 @@ func (c *Client) ClearJournal(ctx context.Context) error {
 // Follow calls fn with every entry after seq since, in order, first those
 // the server holds and then each new one as it arrives, until ctx ends
 // (it then returns nil), the server goes away, or fn returns an error.
+// When the server's stream drops entries for a slow reader, Follow reads
+// them back from the journal, so none is skipped while the journal holds it.
 func (c *Client) Follow(ctx context.Context, since int64, fn func(journal.Entry) error) error {
 	// Subscribe first, then read what is there, so nothing arriving in
 	// between is missed; seq numbers drop what both deliver.
@@ -208,9 +210,31 @@ func (c *Client) Follow(ctx context.Context, since int64, fn func(journal.Entry)
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	event := ""
 	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		line := sc.Text()
+		if name, ok := strings.CutPrefix(line, "event: "); ok {
+			event = name
+			continue
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
 		if !ok {
+			event = ""
+			continue
+		}
+		if event == "missed" {
+			// The stream dropped entries for a slow reader; the journal
+			// still holds them.
+			gap, err := c.Journal(ctx, last)
+			if err != nil {
+				return unlessDone(ctx, err)
+			}
+			for _, e := range gap {
+				if err := fn(e); err != nil {
+					return err
+				}
+				last = e.Seq
+			}
 			continue
 		}
 		var e journal.Entry

@@ -3,7 +3,9 @@ package adminclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -133,5 +135,48 @@ func TestServerDown(t *testing.T) {
 	c, _ := adminclient.New("http://127.0.0.1:1", &http.Client{Timeout: time.Second})
 	if _, err := c.Active(t.Context()); err == nil || !strings.Contains(err.Error(), "is `authchaos serve` running at http://127.0.0.1:1?") {
 		t.Errorf("server down: %v", err)
+	}
+}
+
+// TestFollowRecoversMissed: when the stream says it dropped entries for
+// a slow reader, Follow reads them back from the journal.
+func TestFollowRecoversMissed(t *testing.T) {
+	entry := func(seq int64) string { return fmt.Sprintf(`{"seq":%d,"path":"/api/items"}`, seq) }
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /__admin/journal/stream", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "id: 1\ndata: %s\n\n", entry(1))
+		fmt.Fprintf(w, "event: missed\ndata: {\"missed\": 2}\n\n")
+		fmt.Fprintf(w, "id: 4\ndata: %s\n\n", entry(4))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	mux.HandleFunc("GET /__admin/journal", func(w http.ResponseWriter, r *http.Request) {
+		since := r.URL.Query().Get("since")
+		switch since {
+		case "0":
+			fmt.Fprint(w, "[]")
+		case "1":
+			fmt.Fprintf(w, "[%s,%s,%s]", entry(2), entry(3), entry(4))
+		default:
+			t.Errorf("unexpected since=%s", since)
+			fmt.Fprint(w, "[]")
+		}
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	c, _ := adminclient.New(ts.URL, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var seen []int64
+	err := c.Follow(ctx, 0, func(e journal.Entry) error {
+		seen = append(seen, e.Seq)
+		if len(seen) == 4 {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil || !slices.Equal(seen, []int64{1, 2, 3, 4}) {
+		t.Errorf("Follow saw %v, %v; want 1-4 with the missed 2 and 3 read back", seen, err)
 	}
 }
