@@ -176,6 +176,13 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	} else {
 		name = f.driver
 	}
+	// Variants are expanded here, not in Run, so the progress lines
+	// count every scenario that will run.
+	if f.variants {
+		if selected, err = suites.WithVariants(selected); err != nil {
+			return fmt.Errorf("--variants: %w", err)
+		}
+	}
 	ids := make([]string, len(selected))
 	for i, sc := range selected {
 		ids[i] = sc.Label()
@@ -216,7 +223,7 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	}
 	prog := newProgress(stderr, len(ids))
 	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel,
-		CallTimeout: f.timeout, Heartbeat: f.heartbeat, Progress: prog.event, Strict: f.strict, Variants: f.variants, Server: server, Config: cfg})
+		CallTimeout: f.timeout, Heartbeat: f.heartbeat, Progress: prog.event, Strict: f.strict, Server: server, Config: cfg})
 	if err != nil {
 		return err
 	}

@@ -25,15 +25,15 @@
 //     call, from any server it talked to: the API's (after whatever retries
 //     the SDK made), or the token or login endpoint's when its refusal ended
 //     the call. It is 0 when no HTTP answer came at all (a network error, a
-//     cancelled context). (The judge on main still expects 0 in
-//     client-mismatch, device-limit and wrong-password, where the call
-//     never reaches the API; the verdict rework stops pinning the status.)
+//     cancelled context). The judge never pins the status of a call that
+//     fails: behaviour (attempts, loops, lock-outs) decides.
 //   - Error is empty when the SDK reported success, and otherwise the error
 //     the SDK gave its caller, in its own words. A call with a 2xx Status and
 //     a non-empty Error counts as failed. Fail-fast scenarios check that the
 //     error names the cause ("invalid_client", "account locked", the
-//     challenge's scheme), so pass the SDK's message on whole, with the
-//     status, reason and WWW-Authenticate challenge it carries.
+//     challenge's scheme) as an advisory (a failure under --strict), so
+//     pass the SDK's message on whole, with the status, reason and
+//     WWW-Authenticate challenge it carries.
 //   - Body is what the SDK returned to its caller (the suites check, say,
 //     that an HTML login page was not handed over as API data).
 //
