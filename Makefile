@@ -1,7 +1,7 @@
 # The documented entry points. CI calls `make test`.
 GO ?= go
 
-.PHONY: test vet lint build serve bench load soak fuzz readme sdk-deps sdk-matrix screenshots
+.PHONY: test vet lint build serve bench load soak fuzz readme sdk-deps sdk-matrix screenshots mingo
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -24,6 +24,11 @@ vet:
 
 lint:
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
+
+# The oldest Go that go.mod's go line promises builds and vets the module
+# (the toolchain comes from the module proxy, like any GOTOOLCHAIN switch).
+mingo:
+	GOTOOLCHAIN=go$$($(GO) mod edit -json | sed -n 's/^[[:space:]]*"Go": "\(.*\)",*$$/\1/p') $(GO) vet ./...
 
 build:
 	$(GO) build -o bin/authchaos ./cmd/authchaos

@@ -5,8 +5,10 @@
 // scenario's scripted workload (calls, clock moves, operator actions) and
 // judges the client from the server's journal by the scenario's recovery
 // kind. Run does this for the whole catalog in parallel (scenarios share
-// nothing); Describe declares the same checks as ginkgo specs for an SDK's
-// own suite; package match offers the journal checks as gomega matchers.
+// nothing) and reports progress to an observer as it goes; Test declares
+// the same checks as `go test` subtests for an SDK's own tests, and
+// package ginkgosuite as ginkgo specs; package match offers the journal
+// checks as gomega matchers. Nothing here links ginkgo or gomega.
 package suites
 
 import (
@@ -21,6 +23,7 @@ import (
 	"time"
 
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/adminclient"
 	"github.com/authchaos/authchaos/fakeserver/config"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites/adapter"
@@ -34,6 +37,10 @@ const (
 	Pass Verdict = "pass"
 	Fail Verdict = "fail"
 	Skip Verdict = "skip"
+	// NotRun is a scenario an interrupt kept from finishing: never
+	// started, or cancelled mid-way. It is not judged, so it is never a
+	// failure of the client.
+	NotRun Verdict = "not-run"
 )
 
 // Result is one scenario's verdict. Detail is the finding a developer
@@ -46,8 +53,15 @@ type Result struct {
 	Duration time.Duration      `json:"-"`
 	Millis   int64              `json:"duration_ms"`
 	Findings []string           `json:"findings,omitempty"`
-	Calls    []CallSummary      `json:"calls,omitempty"`
-	Journal  []fakeserver.Entry `json:"-"`
+	// Errored marks a failure where the scenario could not be played
+	// (the server did not start, the client could not be configured,
+	// a workload step failed) rather than one the judge found; JUnit
+	// reports it as an <error>.
+	Errored bool `json:"errored,omitempty"`
+	// Calls and Journal are the evidence the findings cite: what each
+	// call returned, and every request the server recorded.
+	Calls   []CallSummary      `json:"calls,omitempty"`
+	Journal []fakeserver.Entry `json:"journal,omitempty"`
 
 	// Advisories are diagnostics (an error that does not name the
 	// cause): a PASS can carry them; Options.Strict fails on them.
@@ -75,13 +89,84 @@ type Options struct {
 	// CallTimeout bounds one call; default 15s.
 	CallTimeout time.Duration
 	// Config is the fake server's configuration; default config.Default().
+	// With Server, it must hold the credentials that server accepts.
 	Config *config.File
+	// Server, when set, is a running `authchaos serve` to play every
+	// scenario on, one after another, instead of a fresh server each
+	// (so an audience watches the client in its live view). Each
+	// scenario is activated in turn, which resets the server's state
+	// and clears its journal; what was active before is restored after.
+	Server *adminclient.Client
+	// Progress, when set, hears the run as it goes: each scenario as it
+	// starts and finishes, and a heartbeat while the client is slow to
+	// answer. It is called from the scenario goroutines, several at
+	// once, so it must be safe for concurrent use and return quickly.
+	Progress func(Event)
+	// Heartbeat is how long the client may keep a call (or its
+	// configuration) waiting before Progress hears of it, and how often
+	// after that; default 10s.
+	Heartbeat time.Duration
 
 	// Strict counts advisories as failures (`run --strict`).
 	Strict bool
 	// Variants adds every selected scenario's declared variants (`run
 	// --variants`).
 	Variants bool
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+// Event kinds, in the order a scenario produces them.
+const (
+	ScenarioStarted EventKind = iota + 1
+	// Waiting repeats every Options.Heartbeat while the client keeps
+	// the harness waiting on one step.
+	Waiting
+	ScenarioFinished
+)
+
+// Event is one moment of a run, for Options.Progress.
+type Event struct {
+	Kind     EventKind
+	Scenario string
+	// Result is the verdict, for ScenarioFinished.
+	Result *Result
+	// For Waiting: what the harness waits on ("call 2 of 3",
+	// "configure"), and for how long so far.
+	Step   string
+	Waited time.Duration
+}
+
+func (o *Options) emit(e Event) {
+	if o.Progress != nil {
+		o.Progress(e)
+	}
+}
+
+// heartbeat reports every o.Heartbeat that the scenario still waits on
+// step, until the returned stop is called.
+func (o *Options) heartbeat(scenario, step string) (stop func()) {
+	if o.Progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		start := time.Now()
+		t := time.NewTicker(o.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				o.emit(Event{Kind: Waiting, Scenario: scenario, Step: step, Waited: time.Since(start)})
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
 }
 
 func (o *Options) defaults() {
@@ -93,6 +178,9 @@ func (o *Options) defaults() {
 	}
 	if o.Config == nil {
 		o.Config = config.Default()
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 10 * time.Second
 	}
 }
 
@@ -117,7 +205,9 @@ func Select(ids []string) ([]*scenarios.Scenario, error) {
 
 // Run judges the client in every selected scenario and returns the
 // report in catalog order. It fails only on bad options; a client that
-// cannot even start fails its scenarios, not the run.
+// cannot even start fails its scenarios, not the run. When ctx ends
+// first, the report is marked Interrupted and the scenarios that did
+// not finish are NotRun.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Factory == nil {
 		return nil, errors.New("suites: Options.Factory is required")
@@ -132,48 +222,121 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	if o.Server != nil {
+		o.Parallel = 1 // one server, one scenario at a time
+		before, err := o.Server.Active(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("server %s: %w", o.Server.URL(), err)
+		}
+		defer restore(o.Server, before)
+	}
+	started := time.Now()
 	results := make([]Result, len(selected))
 	sem := make(chan struct{}, o.Parallel)
 	var wg sync.WaitGroup
 	for i, sc := range selected {
+		if o.Parallel == 1 { // in catalog order, as an audience follows it
+			if ctx.Err() != nil {
+				results[i] = notRun(sc, "interrupted before it started")
+			} else {
+				results[i] = RunScenario(ctx, sc, o)
+			}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i] = notRun(sc, "interrupted before it started")
+				return
+			}
 			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				results[i] = notRun(sc, "interrupted before it started")
+				return
+			}
 			results[i] = RunScenario(ctx, sc, o)
 		}()
 	}
 	wg.Wait()
-	return newReport(o.Client, results), nil
+	rep := newReport(o.Client, results)
+	rep.Started = started
+	rep.Elapsed = time.Since(started).Round(time.Millisecond).String()
+	rep.Interrupted = ctx.Err() != nil
+	return rep, nil
 }
 
-// RunScenario judges the client in one scenario on a fresh fake server.
+// restore puts back what a running server had active before a run.
+func restore(c *adminclient.Client, st adminclient.State) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if len(st.Active) == 0 {
+		_, _ = c.Heal(ctx)
+		return
+	}
+	acts := make([]adminclient.Activation, len(st.Active))
+	for i, id := range st.Active {
+		acts[i] = adminclient.Activation{ID: id}
+		if i < len(st.Params) {
+			acts[i].Params = st.Params[i]
+		}
+	}
+	_, _ = c.Activate(ctx, acts...)
+}
+
+func notRun(sc *scenarios.Scenario, why string) Result {
+	return Result{Scenario: sc.Label(), Recovery: sc.Recovery, Verdict: NotRun, Detail: why}
+}
+
+// RunScenario judges the client in one scenario on a fresh fake server
+// (or, with Options.Server, on that running server).
 func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Result) {
 	o.defaults()
 	start := time.Now()
 	res = Result{Scenario: sc.Label(), Recovery: sc.Recovery}
+	o.emit(Event{Kind: ScenarioStarted, Scenario: res.Scenario})
 	defer func() {
 		res.Duration = time.Since(start)
 		res.Millis = res.Duration.Milliseconds()
+		r := res
+		o.emit(Event{Kind: ScenarioFinished, Scenario: res.Scenario, Result: &r})
 	}()
 	fail := func(format string, args ...any) Result {
-		res.Verdict, res.Detail = Fail, fmt.Sprintf(format, args...)
+		res.Verdict, res.Detail, res.Errored = Fail, fmt.Sprintf(format, args...), true
 		return res
 	}
-	srv, err := fakeserver.New(fakeserver.WithConfig(o.Config))
+	// An interrupt that lands while the scenario plays is no finding
+	// about the client: whatever it did after is not judged.
+	interrupted := func(during string) Result {
+		res.Verdict, res.Detail = NotRun, "interrupted during "+during+"; not judged"
+		return res
+	}
+	srv, closeServer, err := openPlayground(ctx, &o, sc)
 	if err != nil {
-		return fail("fake server: %v", err)
+		if ctx.Err() != nil {
+			return interrupted("set-up")
+		}
+		return fail("%v", err)
 	}
-	if err := srv.Start(); err != nil {
-		return fail("fake server: %v", err)
-	}
-	defer srv.Close()
-	if err := srv.Activate([]string{sc.ID}, sc.Given); err != nil {
-		return fail("activate %s: %v", sc.ID, err)
-	}
-	target := BuildTarget(srv, sc)
+	defer closeServer()
+	// Whatever ends the scenario, the report shows what the server saw.
+	defer func() {
+		if res.Journal == nil {
+			res.Journal, _ = srv.Entries(0)
+		}
+	}()
+	target := buildTarget(srv, sc)
+	stopBeat := o.heartbeat(res.Scenario, "configure")
 	client, err := o.Factory(ctx, target)
+	stopBeat()
+	if ctx.Err() != nil {
+		if client != nil {
+			_ = client.Close()
+		}
+		return interrupted("configure")
+	}
 	if err != nil {
 		if errors.Is(err, adapter.ErrUnsupported) {
 			res.Verdict, res.Detail = Skip, fmt.Sprintf("client does not support auth kind %q: %v", target.Auth, err)
@@ -184,13 +347,19 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 	if client == nil {
 		return fail("the factory returned neither a client nor an error for auth %q", target.Auth)
 	}
-	steps, runErr := RunWorkload(ctx, srv, sc, client, o.CallTimeout)
+	steps, runErr := runWorkload(ctx, srv, sc, client, &o)
 	closeErr := client.Close()
-	res.Journal = srv.Journal().Entries(0)
+	res.Journal, _ = srv.Entries(0)
 	for _, st := range steps {
 		for _, r := range st.Results {
 			res.Calls = append(res.Calls, CallSummary{Call: describeCall(st.Call), Status: r.Status, Error: r.Error})
 		}
+	}
+	if ctx.Err() != nil {
+		if errors.Is(runErr, errBetweenSteps) {
+			return interrupted(fmt.Sprintf("the workload, before call %d of %d", len(steps)+1, callSteps(sc)))
+		}
+		return interrupted(fmt.Sprintf("call %d of %d", max(len(steps), 1), callSteps(sc)))
 	}
 	if runErr != nil {
 		return fail("%v", runErr)
@@ -241,6 +410,10 @@ func passDetail(sc *scenarios.Scenario, steps []StepRecord) string {
 // BuildTarget is what the client is told about the server in a scenario:
 // the defaults, the workload's overrides, then the scenario's fixtures.
 func BuildTarget(srv *fakeserver.Server, sc *scenarios.Scenario) adapter.Target {
+	return buildTarget(local{srv}, sc)
+}
+
+func buildTarget(srv playground, sc *scenarios.Scenario) adapter.Target {
 	cfg := srv.Config()
 	base := srv.URL()
 	w := sc.Workload
@@ -304,13 +477,35 @@ func BuildTarget(srv *fakeserver.Server, sc *scenarios.Scenario) adapter.Target 
 // tests that need the server in hand (to give the client a sleep that
 // moves the server's clock, say).
 func RunWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scenario, client adapter.Client, timeout time.Duration) ([]StepRecord, error) {
+	return runWorkload(ctx, local{srv}, sc, client, &Options{CallTimeout: timeout})
+}
+
+// callSteps is how many call steps sc's workload has.
+func callSteps(sc *scenarios.Scenario) int {
+	n := 0
+	for _, st := range sc.Workload.Steps {
+		if st.Call != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// errBetweenSteps is runWorkload's answer when ctx ended before a call.
+var errBetweenSteps = errors.New("interrupted between workload steps")
+
+func runWorkload(ctx context.Context, srv playground, sc *scenarios.Scenario, client adapter.Client, o *Options) ([]StepRecord, error) {
+	timeout := o.CallTimeout
+	calls := callSteps(sc)
 	var steps []StepRecord
 	afterFault := false
 	fixtures := srv.Fixtures()
 	for i, step := range sc.Workload.Steps {
 		switch {
 		case step.Advance != 0:
-			srv.Advance(step.Advance)
+			if err := srv.Advance(step.Advance); err != nil {
+				return steps, fmt.Errorf("workload step %d: advance the clock %s: %w", i+1, step.Advance, err)
+			}
 			afterFault = true
 		case step.Action != "":
 			if err := srv.Do(step.Action, step.Arg); err != nil {
@@ -330,8 +525,12 @@ func RunWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scen
 				b := step.Call.Body
 				call.Body = &b
 			}
+			if ctx.Err() != nil {
+				return steps, errBetweenSteps
+			}
 			n := max(step.Call.Concurrency, 1)
-			before := srv.Journal().LastSeq()
+			before := srv.LastSeq()
+			stopBeat := o.heartbeat(sc.Label(), fmt.Sprintf("call %d of %d", len(steps)+1, calls))
 			results := make([]adapter.Result, n)
 			var wg sync.WaitGroup
 			for j := range n {
@@ -344,8 +543,16 @@ func RunWorkload(ctx context.Context, srv *fakeserver.Server, sc *scenarios.Scen
 				}()
 			}
 			wg.Wait()
+			stopBeat()
+			entries, err := srv.Entries(before)
+			if err != nil {
+				return steps, fmt.Errorf("workload step %d: read the journal: %w", i+1, err)
+			}
 			steps = append(steps, StepRecord{Index: len(steps), Call: call, Results: results,
-				Entries: srv.Journal().Entries(before), AfterFault: afterFault, MayFail: step.Call.MayFail})
+				Entries: entries, AfterFault: afterFault, MayFail: step.Call.MayFail})
+			if ctx.Err() != nil {
+				return steps, ctx.Err() // interrupted during this call
+			}
 			afterFault = false
 		}
 	}
@@ -363,6 +570,23 @@ func doBounded(ctx context.Context, c adapter.Client, call adapter.Call, timeout
 	case <-time.After(timeout + time.Second):
 		return adapter.Result{Error: fmt.Sprintf("harness: the client did not return from %s within %s", describeCall(call), timeout)}
 	}
+}
+
+// WithScenarios narrows Test (or ginkgosuite.Describe) to some
+// scenario ids.
+func WithScenarios(ids ...string) func(*Options) {
+	return func(o *Options) { o.Scenarios = ids }
+}
+
+// WithDeclaredVariants adds a run for every variant each scenario
+// declares (`run --variants`), to Test or ginkgosuite.Describe.
+func WithDeclaredVariants() func(*Options) {
+	return func(o *Options) { o.Variants = true }
+}
+
+// WithStrict makes Test or ginkgosuite.Describe fail on advisories too.
+func WithStrict() func(*Options) {
+	return func(o *Options) { o.Strict = true }
 }
 
 // MustLookup returns a scenario by id and panics if the catalog lacks

@@ -7,8 +7,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
-	"github.com/authchaos/authchaos/suites"
 	"github.com/authchaos/authchaos/suites/driver"
+	"github.com/authchaos/authchaos/suites/ginkgosuite"
 )
 
 // The Node.js reference driver (what SDK teams in other languages copy)
@@ -26,7 +26,7 @@ var _ = func() bool {
 			})
 		})
 	}
-	return suites.Describe("node-driver", driver.Factory(driver.Options{
+	return ginkgosuite.Describe("node-driver", driver.Factory(driver.Options{
 		Command: "node ../examples/drivers/node/driver.js",
 		Timeout: 15 * time.Second,
 	}))

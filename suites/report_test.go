@@ -23,6 +23,7 @@ type junitDoc struct {
 		Name     string `xml:"name,attr"`
 		Tests    int    `xml:"tests,attr"`
 		Failures int    `xml:"failures,attr"`
+		Errors   int    `xml:"errors,attr"`
 		Skipped  int    `xml:"skipped,attr"`
 		Time     string `xml:"time,attr"`
 		Cases    []struct {
@@ -30,6 +31,7 @@ type junitDoc struct {
 			Classname string        `xml:"classname,attr"`
 			Time      string        `xml:"time,attr"`
 			Failure   *junitElement `xml:"failure"`
+			Error     *junitElement `xml:"error"`
 			Skipped   *junitElement `xml:"skipped"`
 			SystemOut string        `xml:"system-out"`
 		} `xml:"testcase"`
@@ -76,7 +78,7 @@ var _ = Describe("Report", func() {
 	Describe("JSON (--json-report)", func() {
 		// The evidence a result carries beyond the contract's keys; any
 		// other key is one the contract does not know.
-		evidence := []string{"recovery", "duration_ms", "findings", "calls"}
+		evidence := []string{"recovery", "duration_ms", "findings", "calls", "journal", "errored", "advisories"}
 
 		check := func(rep *suites.Report) map[string]json.RawMessage {
 			GinkgoHelper()
@@ -84,7 +86,9 @@ var _ = Describe("Report", func() {
 			Expect(rep.WriteJSON(&buf)).To(Succeed())
 			var top map[string]json.RawMessage
 			Expect(json.Unmarshal(buf.Bytes(), &top)).To(Succeed(), buf.String())
-			Expect(keys(top)).To(ConsistOf("client", "results", "passed", "failed", "skipped"))
+			optional := []string{"elapsed", "started", "name", "baseline", "advisories"}
+			Expect(slices.DeleteFunc(keys(top), func(k string) bool { return slices.Contains(optional, k) })).To(
+				ConsistOf("client", "results", "passed", "failed", "skipped", "not_run", "interrupted"))
 
 			var client string
 			Expect(json.Unmarshal(top["client"], &client)).To(Succeed())
@@ -127,14 +131,14 @@ var _ = Describe("Report", func() {
 			check(handBuilt())
 		})
 
-		It("adds only elapsed when the command line sets it", func() {
+		It("adds only elapsed, started and name when they are set", func() {
 			rep := handBuilt()
-			rep.Elapsed = "1.5s"
+			rep.Elapsed, rep.Started, rep.Name = "1.5s", time.Now(), "ci"
 			var buf bytes.Buffer
 			Expect(rep.WriteJSON(&buf)).To(Succeed())
 			var top map[string]json.RawMessage
 			Expect(json.Unmarshal(buf.Bytes(), &top)).To(Succeed())
-			Expect(keys(top)).To(ConsistOf("client", "results", "passed", "failed", "skipped", "elapsed"))
+			Expect(keys(top)).To(ConsistOf("client", "results", "passed", "failed", "skipped", "not_run", "interrupted", "elapsed", "started", "name"))
 		})
 
 		It("writes an empty run as an empty array, not null", func() {
@@ -167,7 +171,7 @@ var _ = Describe("Report", func() {
 
 			pass, fail, skip := s.Cases[0], s.Cases[1], s.Cases[2]
 			Expect(pass.Name).To(Equal("expired-token (refresh)"))
-			Expect(pass.Classname).To(Equal(`authchaos.my-sdk <v2 & "beta">`))
+			Expect(pass.Classname).To(Equal(`authchaos.my-sdk_v2_beta`), "one package, no dots in the class for Jenkins")
 			Expect(pass.Time).To(Equal("0.012"))
 			Expect(pass.Failure).To(BeNil())
 			Expect(pass.Skipped).To(BeNil())
@@ -178,7 +182,8 @@ var _ = Describe("Report", func() {
 			Expect(fail.Failure).NotTo(BeNil())
 			Expect(fail.Failure.Message).To(Equal(rep.Results[1].Findings[0]), "the message is the detail's first line")
 			Expect(fail.Failure.Type).To(Equal("no-leak"))
-			Expect(fail.Failure.Body).To(Equal(rep.Results[1].Detail))
+			Expect(fail.Failure.Body).To(Equal(strings.Join(rep.Results[1].Findings, "\n")), "one finding a line")
+			Expect(fail.SystemOut).To(ContainSubstring("client stderr:\n<warn> follow redirects & keep headers"))
 
 			Expect(skip.Name).To(Equal("expired-session (relogin)"))
 			Expect(skip.Failure).To(BeNil())
@@ -190,11 +195,16 @@ var _ = Describe("Report", func() {
 			rep := runReport(ctx)
 			s := parse(rep).Suites[0]
 			Expect(s.Cases).To(HaveLen(3))
-			Expect([]int{s.Tests, s.Failures, s.Skipped}).To(Equal([]int{3, 1, 1}))
+			// The session scenario's client cannot be configured: an
+			// error, not a finding about its recovery.
+			Expect([]int{s.Tests, s.Failures, s.Errors, s.Skipped}).To(Equal([]int{3, 0, 1, 1}))
 			for i, c := range s.Cases {
 				res := rep.Results[i]
 				Expect(c.Name).To(Equal(res.Scenario + " (" + string(res.Recovery) + ")"))
-				Expect(c.Failure != nil).To(Equal(res.Verdict == suites.Fail), c.Name)
+				Expect(c.Failure != nil || c.Error != nil).To(Equal(res.Verdict == suites.Fail), c.Name)
+				if res.Verdict != suites.Skip && !res.Errored {
+					Expect(c.SystemOut).To(ContainSubstring("journal:\n  seq 1"), c.Name)
+				}
 				Expect(c.Skipped != nil).To(Equal(res.Verdict == suites.Skip), c.Name)
 			}
 		})

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/authchaos/authchaos/internal/suggest"
+	"github.com/authchaos/authchaos/scenarios"
 )
 
 // Exit codes of the public contract.
@@ -60,7 +64,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stderr, "authchaos: %s\n", strings.TrimRight(err.Error(), "\n"))
-	if code == exitUsage {
+	// A server that did not answer is no misuse of the command line.
+	var unreachable *url.Error
+	if code == exitUsage && !errors.As(err, &unreachable) {
 		fmt.Fprintf(stderr, "run '%s' for usage\n", helpCommand(cmd))
 	}
 	return code
@@ -86,7 +92,13 @@ so you can see how a client copes, and learn what each failure means.
   authchaos serve                 run the fake server on 127.0.0.1:8401
   authchaos scenarios             list the failure modes it can reproduce
   authchaos explain ID            what a failure mode looks like and how to fix it
-  authchaos run --client NAME     judge a client's recovery in every failure mode`,
+  authchaos run --client NAME     judge a client's recovery in every failure mode
+
+Steering a running serve (each takes --server URL, default http://127.0.0.1:8401):
+  authchaos activate ID[:k=v,...]...   authchaos heal      authchaos reset
+  authchaos status                     authchaos clock [advance 10m]
+  authchaos action rotate-signing-key  authchaos otp [--user alice]
+  authchaos journal [--follow] [--json] [--since SEQ]`,
 		Version: version(),
 		// Errors are printed once, by run, with the exit code the contract
 		// fixes; cobra would print them too and dump usage on top.
@@ -99,6 +111,7 @@ so you can see how a client copes, and learn what each failure means.
 	}
 	root.SetVersionTemplate("authchaos {{.Version}}\n")
 	root.AddCommand(newServeCmd(), newScenariosCmd(), newExplainCmd(), newRunCmd())
+	root.AddCommand(steerCommands()...)
 	return root
 }
 
@@ -109,10 +122,13 @@ func noCommand(cmd *cobra.Command, args []string) error {
 		return nil
 	}
 	msg := fmt.Sprintf("unknown command %q (valid: %s)", args[0], strings.Join(commandNames(cmd), ", "))
-	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		msg += "; did you mean " + strings.Join(s, " or ") + "?"
-	}
-	return errors.New(msg)
+	return errors.New(msg + suggest.Phrase(suggest.For(args[0], commandNames(cmd))))
+}
+
+// unknownScenario is the catalog's error for an unknown id, with the
+// ids it is likely a typo of.
+func unknownScenario(id string) error {
+	return fmt.Errorf("%w%s", &scenarios.UnknownError{ID: id}, suggest.Phrase(suggest.For(id, scenarios.IDs())))
 }
 
 func commandNames(cmd *cobra.Command) []string {

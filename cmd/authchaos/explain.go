@@ -33,7 +33,7 @@ apart from its neighbours, its parameters and the documents it comes from.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, ok := scenarios.Lookup(args[0])
 			if !ok {
-				return &scenarios.UnknownError{ID: args[0]}
+				return unknownScenario(args[0])
 			}
 			return writeExplain(cmd.OutOrStdout(), s)
 		},

@@ -14,9 +14,17 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// Once the first signal has started a clean shutdown, hand signals
-	// back to the runtime so a second Ctrl-C kills a shutdown that hangs.
-	context.AfterFunc(ctx, stop)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		// The cause tells `run` which exit status the contract wants.
+		// Once the first signal has started a clean shutdown, hand
+		// signals back to the runtime so a second Ctrl-C kills a
+		// shutdown that hangs.
+		signal.Stop(sigs)
+		cancel(&interrupt{sig: sig})
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -88,6 +88,10 @@ func TestRun(t *testing.T) {
 			stderr: []string{"--addr", "authchaos help serve"}},
 		{name: "unknown command lists commands", args: []string{"serv"}, code: 2,
 			stderr: []string{`unknown command "serv"`, "explain", "scenarios", "did you mean serve"}},
+		{name: "subcommand typo beyond a prefix", args: []string{"explian", "expired-token"}, code: 2,
+			stderr: []string{`unknown command "explian"`, "did you mean explain?"}},
+		{name: "explain typo suggests the id", args: []string{"explain", "waf-blok"}, code: 2,
+			stderr: []string{`unknown scenario "waf-blok"`, "did you mean waf-block?"}},
 		{name: "no command", args: nil, code: 2,
 			stderr: []string{"missing command", "serve"}},
 		{name: "version", args: []string{"--version"}, code: 0,
@@ -393,19 +397,7 @@ func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool in PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "authchaos")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := authchaosBinary(t)
 
 	t.Run("scenarios --json", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)

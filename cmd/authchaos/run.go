@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -13,6 +14,10 @@ import (
 
 	"github.com/authchaos/authchaos/clients"
 	"github.com/authchaos/authchaos/fakeserver"
+	"github.com/authchaos/authchaos/fakeserver/adminclient"
+	"github.com/authchaos/authchaos/fakeserver/config"
+	"github.com/authchaos/authchaos/internal/suggest"
+	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites"
 	"github.com/authchaos/authchaos/suites/adapter"
 	"github.com/authchaos/authchaos/suites/driver"
@@ -22,8 +27,10 @@ type runFlags struct {
 	driver, client        string
 	scenarios             []string
 	jsonReport, junitPath string
+	name, baseline        string
+	server, configPath    string
 	parallel              int
-	timeout               time.Duration
+	timeout, heartbeat    time.Duration
 	strict, variants      bool
 }
 
@@ -40,8 +47,38 @@ correct client does (refresh once, log in again, back off, fail fast...).
 --driver runs CMD through sh -c once per scenario; CMD speaks the driver
 protocol (JSON lines on stdin/stdout; see examples/drivers/node/driver.js).
 
-Exit status: 0 no scenario failed, 1 at least one failed, 2 bad usage or a
-driver that could not start.`,
+Output
+  stderr: a line per scenario as it finishes, and a heartbeat while the
+  client keeps a call waiting (every --heartbeat).
+  stdout: the table, the findings of every failed scenario (one a line,
+  with what each call returned), and a summary line. With
+  --json-report - the JSON goes to stdout and all of that to stderr.
+  Colour only on a terminal, never with NO_COLOR set.
+
+Reports
+  --json-report and --junit-report carry each scenario's evidence: the
+  calls and the journal the server kept. --name names the JUnit suite
+  and class (dots become underscores, as Jenkins splits class names at
+  dots). --baseline FILE compares with an earlier --json-report: only a
+  scenario that fails now and did not then fails the run, and the
+  scenarios fixed since are listed.
+
+Servers
+  By default each scenario gets a fresh fake server on free ports, with
+  the built-in demo configuration or --config FILE. --server URL plays
+  the scenarios one after another on a running 'authchaos serve' instead
+  (its live view shows the client at work) and puts back what was active;
+  give it the serve's --config too when that serve runs with one.
+
+Exit status: 0 no scenario failed (with --baseline: no new failure),
+1 a scenario failed, 2 bad usage or a driver that could not start,
+130 interrupted by SIGINT, 143 by SIGTERM. An interrupted run writes
+its reports with "interrupted": true; the scenarios it did not finish
+are "not-run" and never count as failed.`,
+		Example: `  authchaos run --client resilient
+  authchaos run --driver "node driver.js" --junit-report junit.xml --name node-sdk
+  authchaos run --client naive --json-report - | jq .failed
+  authchaos run --client naive --baseline last.json --json-report now.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSuites(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -50,13 +87,35 @@ driver that could not start.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.driver, "driver", "", "shell command of a driver speaking the driver protocol")
 	fl.StringVar(&f.client, "client", "", "built-in client: "+strings.Join(clients.Names(), ", "))
-	fl.StringArrayVar(&f.scenarios, "scenario", nil, "run only this scenario id, or a variant as id:key=value,... (repeatable; default: all)")
-	fl.StringVar(&f.jsonReport, "json-report", "", "write the results as JSON to FILE")
-	fl.StringVar(&f.junitPath, "junit-report", "", "write the results as JUnit XML to FILE")
+	fl.StringArrayVar(&f.scenarios, "scenario", nil, "run only this scenario `ID`, or a variant as ID:key=value,... (repeat the flag for several; default: all)")
+	fl.StringVar(&f.jsonReport, "json-report", "", "write the results as JSON to `FILE` (- for stdout)")
+	fl.StringVar(&f.junitPath, "junit-report", "", "write the results as JUnit XML to `FILE` (- for stdout)")
+	fl.StringVar(&f.name, "name", "", "name of the run in reports: JUnit suite and class (default: the client or driver)")
+	fl.StringVar(&f.baseline, "baseline", "", "fail only on scenarios that did not fail in this earlier JSON report `FILE`")
+	fl.StringVar(&f.server, "server", "", "play the scenarios one after another on this running authchaos serve `URL` instead of a fresh server each")
+	fl.StringVar(&f.configPath, "config", "", "the fake server's configuration `FILE` (as serve --config); with --server, the one that serve runs with, so the client gets credentials it accepts")
 	fl.IntVar(&f.parallel, "parallel", 0, "scenarios run at once (default: twice the CPUs)")
 	fl.DurationVar(&f.timeout, "timeout", 15*time.Second, "how long one call (or one driver answer) may take")
+	fl.DurationVar(&f.heartbeat, "heartbeat", 10*time.Second, "say on stderr which call the client keeps waiting, this often")
 	addVerdictFlags(fl, &f)
 	return cmd
+}
+
+// checkScenarioArgs catches a list of ids in one --scenario, with what
+// to type instead, and an unknown id with the likely intended one; Select
+// checks a variant's parameters.
+func checkScenarioArgs(ids []string) error {
+	for _, id := range ids {
+		bare, _, _ := strings.Cut(id, ":")
+		if strings.Contains(bare, ",") {
+			parts := strings.Split(bare, ",")
+			return fmt.Errorf("--scenario %q: one scenario per flag; repeat the flag instead: --scenario %s (a variant's parameters follow a colon: ID:key=value,...)", id, strings.Join(parts, " --scenario "))
+		}
+		if _, ok := scenarios.Lookup(bare); !ok {
+			return fmt.Errorf("--scenario: %w", unknownScenario(bare))
+		}
+	}
+	return nil
 }
 
 func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error {
@@ -67,72 +126,166 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	if f.timeout <= 0 {
 		return fmt.Errorf("--timeout %s: want a positive duration (e.g. 15s, 1m)", f.timeout)
 	}
+	if f.heartbeat <= 0 {
+		return fmt.Errorf("--heartbeat %s: want a positive duration (e.g. 10s)", f.heartbeat)
+	}
 	if f.parallel < 0 {
 		return fmt.Errorf("--parallel %d: want 0 (twice the CPUs) or more", f.parallel)
+	}
+	if f.jsonReport == "-" && f.junitPath == "-" {
+		return errors.New("--json-report - and --junit-report - would both write to stdout; send one to a file")
+	}
+	if err := checkScenarioArgs(f.scenarios); err != nil {
+		return err
 	}
 	selected, err := suites.Select(f.scenarios)
 	if err != nil {
 		return fmt.Errorf("--scenario: %w", err)
+	}
+	var base *suites.Report
+	if f.baseline != "" {
+		if base, err = suites.LoadBaseline(f.baseline); err != nil {
+			return fmt.Errorf("--baseline: %w", err)
+		}
+	}
+	var cfg *config.File
+	if f.configPath != "" {
+		if cfg, err = config.Load(f.configPath); err != nil {
+			return fmt.Errorf("--config: %w", err)
+		}
+	}
+	var server *adminclient.Client
+	if f.server != "" {
+		if f.parallel > 1 {
+			return fmt.Errorf("--parallel %d: with --server the scenarios play one after another on that server", f.parallel)
+		}
+		if server, err = adminclient.New(f.server, nil); err != nil {
+			return fmt.Errorf("--server: %w", err)
+		}
+		if _, err := server.Active(ctx); err != nil {
+			return fmt.Errorf("--server: %w", err)
+		}
 	}
 	var factory adapter.Factory
 	name := f.client
 	if f.client != "" {
 		var ok bool
 		if factory, ok = clients.Lookup(f.client); !ok {
-			return fmt.Errorf("--client: unknown client %q (valid: %s)", f.client, strings.Join(clients.Names(), ", "))
+			return fmt.Errorf("--client: unknown client %q (valid: %s)%s", f.client, strings.Join(clients.Names(), ", "), suggest.Phrase(suggest.For(f.client, clients.Names())))
 		}
 	} else {
 		name = f.driver
-		factory = driver.Factory(driver.Options{Command: f.driver, Timeout: f.timeout})
-		if err := preflight(ctx, factory); err != nil {
-			return fmt.Errorf("--driver %q could not start: %w", f.driver, err)
+	}
+	// Variants are expanded here, not in Run, so the progress lines
+	// count every scenario that will run.
+	if f.variants {
+		if selected, err = suites.WithVariants(selected); err != nil {
+			return fmt.Errorf("--variants: %w", err)
 		}
-	}
-	// Open report files before the run, so a typo in a path costs
-	// nothing but an error message.
-	jsonOut, err := create(f.jsonReport, "--json-report")
-	if err != nil {
-		return err
-	}
-	junitOut, err := create(f.junitPath, "--junit-report")
-	if err != nil {
-		return err
 	}
 	ids := make([]string, len(selected))
 	for i, sc := range selected {
 		ids[i] = sc.Label()
 	}
-	started := time.Now()
-	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel, CallTimeout: f.timeout, Strict: f.strict, Variants: f.variants})
+	parallel := f.parallel
+	if parallel == 0 {
+		parallel = 2 * runtime.GOMAXPROCS(0)
+	}
+	if server != nil {
+		fmt.Fprintf(stderr, "authchaos run: %s against %s on %s, one after another\n", name, pluralN(len(ids), "scenario"), server.URL())
+	} else {
+		fmt.Fprintf(stderr, "authchaos run: %s against %s, %d at a time\n", name, pluralN(len(ids), "scenario"), min(parallel, len(ids)))
+	}
+	if f.driver != "" {
+		factory = driver.Factory(driver.Options{Command: f.driver, Timeout: f.timeout})
+		if err := preflight(ctx, factory, cfg); err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintf(stderr, "authchaos: interrupted while starting the driver; no scenario ran\n")
+				return &exitError{code: interruptCode(ctx)}
+			}
+			return fmt.Errorf("--driver %q could not start: %w", f.driver, err)
+		}
+	}
+	// Open report files before the run, so a typo in a path costs
+	// nothing but an error message.
+	jsonOut, err := create(f.jsonReport, "--json-report", stdout)
 	if err != nil {
 		return err
 	}
-	rep.Elapsed = time.Since(started).Round(time.Millisecond).String()
-	if err := rep.WriteTable(stdout); err != nil {
+	junitOut, err := create(f.junitPath, "--junit-report", stdout)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d scenarios in %s\n", len(rep.Results), rep.Elapsed)
-	for _, res := range rep.Results {
-		if res.Verdict == suites.Fail && strings.Contains(res.Detail, "\n") {
-			fmt.Fprintf(stderr, "\n--- %s\n%s\n", res.Scenario, res.Detail)
-		}
+	// stdout carries a report: everything for people goes to stderr.
+	human := stdout
+	if f.jsonReport == "-" || f.junitPath == "-" {
+		human = stderr
 	}
+	prog := newProgress(stderr, len(ids))
+	rep, err := suites.Run(ctx, suites.Options{Client: name, Factory: factory, Scenarios: ids, Parallel: f.parallel,
+		CallTimeout: f.timeout, Heartbeat: f.heartbeat, Progress: prog.event, Strict: f.strict, Server: server, Config: cfg})
+	if err != nil {
+		return err
+	}
+	rep.Name = f.name
+	var diff *suites.BaselineDiff
+	if base != nil {
+		diff = rep.CompareBaseline(base, f.baseline)
+	}
+	fmt.Fprintln(human)
+	if err := rep.WriteTableWidth(human, tableWidth(human)); err != nil {
+		return err
+	}
+	if err := rep.WriteFindings(human); err != nil {
+		return err
+	}
+	if diff != nil {
+		fmt.Fprintf(human, "\nbaseline %s: %d new %s%s, %d fixed%s, %d still failing\n", f.baseline,
+			len(diff.NewFailures), pluralWord(len(diff.NewFailures), "failure"), idList(diff.NewFailures),
+			len(diff.Fixed), idList(diff.Fixed), len(diff.StillFailing))
+	}
+	fmt.Fprintf(human, "\n%s\n", rep.Summary())
 	if err := writeReport(jsonOut, rep.WriteJSON); err != nil {
 		return err
 	}
 	if err := writeReport(junitOut, rep.WriteJUnit); err != nil {
 		return err
 	}
-	if rep.Failed > 0 {
+	switch {
+	case rep.Interrupted:
+		return &exitError{code: interruptCode(ctx)}
+	case diff != nil && len(diff.NewFailures) > 0:
+		return &exitError{code: exitFailures}
+	case diff == nil && rep.Failed > 0:
 		return &exitError{code: exitFailures}
 	}
 	return nil
 }
 
+func idList(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(ids, ", ") + ")"
+}
+
+func pluralN(n int, noun string) string { return fmt.Sprintf("%d %s", n, pluralWord(n, noun)) }
+
+func pluralWord(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}
+
 // preflight starts the driver once against a healthy server, so a driver
 // that cannot start is a usage error (exit 2), not 34 failed scenarios.
-func preflight(ctx context.Context, factory adapter.Factory) error {
-	srv, err := fakeserver.New()
+func preflight(ctx context.Context, factory adapter.Factory, cfg *config.File) error {
+	var opts []fakeserver.Option
+	if cfg != nil {
+		opts = append(opts, fakeserver.WithConfig(cfg))
+	}
+	srv, err := fakeserver.New(opts...)
 	if err != nil {
 		return err
 	}
@@ -151,24 +304,39 @@ func preflight(ctx context.Context, factory adapter.Factory) error {
 	return c.Close()
 }
 
-func create(path, flag string) (*os.File, error) {
-	if path == "" {
+// reportFile is where a report goes: a file, or stdout for "-".
+type reportFile struct {
+	name string
+	w    io.Writer
+	f    *os.File
+}
+
+func create(path, flag string, stdout io.Writer) (*reportFile, error) {
+	switch path {
+	case "":
 		return nil, nil
+	case "-":
+		return &reportFile{name: "stdout", w: stdout}, nil
 	}
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
-	return f, nil
+	return &reportFile{name: path, w: f, f: f}, nil
 }
 
-func writeReport(f *os.File, write func(io.Writer) error) error {
-	if f == nil {
+func writeReport(rf *reportFile, write func(io.Writer) error) error {
+	if rf == nil {
 		return nil
 	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", f.Name(), err)
+	err := write(rf.w)
+	if rf.f != nil {
+		if cerr := rf.f.Close(); err == nil {
+			err = cerr
+		}
 	}
-	return f.Close()
+	if err != nil {
+		return fmt.Errorf("write %s: %w", rf.name, err)
+	}
+	return nil
 }

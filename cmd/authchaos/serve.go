@@ -57,13 +57,21 @@ Scenarios
 Configuration
   Without --config the built-in demo setup is used. --print-config prints
   the effective configuration (file, defaults and flags merged) as YAML,
-  a starting point for a config file of your own.`,
+  a starting point for a config file of your own.
+
+Environment
+  Every flag may come from an AUTHCHAOS_* variable instead, as container
+  images are configured: AUTHCHAOS_ADDR, AUTHCHAOS_SCENARIO (several
+  separated by spaces), AUTHCHAOS_CONFIG, AUTHCHAOS_PRINT_CONFIG,
+  AUTHCHAOS_VERBOSE. A flag given on the command line wins over its
+  variable, and a variable over the config file.`,
 		Example: `  authchaos serve
   authchaos serve --addr 127.0.0.1:0 --scenario expired-token:lifetime=30s
-  authchaos serve --config lab.yaml --print-config`,
+  authchaos serve --config lab.yaml --print-config
+  AUTHCHAOS_ADDR=0.0.0.0:8401 AUTHCHAOS_SCENARIO="expired-token:lifetime=30s waf-block" authchaos serve`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.addrSet = cmd.Flags().Changed("addr")
+			o.addrSet = cmd.Flags().Changed("addr") // from the command line or AUTHCHAOS_ADDR
 			return serve(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -75,7 +83,7 @@ Configuration
 	f.StringVar(&o.configPath, "config", "", "read the server configuration from YAML `FILE`")
 	f.BoolVar(&o.printConfig, "print-config", false, "print the effective configuration as YAML and exit")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every request to stderr, not only 4xx and 5xx answers")
-	return cmd
+	return withEnv(cmd)
 }
 
 func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error {

@@ -3,7 +3,45 @@
 // The suites never know how a client authenticates: they describe the target
 // (where the server is, which credentials the client holds) and ask for calls.
 // A Go SDK implements Client directly; an SDK in any other language speaks the
-// same three operations over the driver protocol (see package driver).
+// same three operations over the driver protocol (see package driver). The
+// package example is a complete adapter for a Go SDK.
+//
+// # The contract an adapter keeps
+//
+// Factory is called once per scenario with that scenario's Target, and
+// configures a fresh client the way the SDK's users would: from
+// Target.Auth, the credentials, and (when set) the stored tokens it must
+// start from. It authenticates lazily or at once, as the SDK does. When the
+// SDK cannot authenticate the way Target.Auth asks, it returns an error
+// wrapping ErrUnsupported and the scenario is a SKIP; any other error fails
+// the scenario as "could not be configured".
+//
+// Do makes one call as the SDK's caller would (Method and Path relative to
+// Target.BaseURL, Body when not nil) and returns what the SDK handed back,
+// through all its own recovery: refreshing, logging in again, backing off,
+// retrying. The suites judge both Result and the requests the server saw.
+//
+//   - Status is the status of the last HTTP answer the client saw for the
+//     call, from any server it talked to: the API's (after whatever retries
+//     the SDK made), or the token or login endpoint's when its refusal ended
+//     the call. It is 0 when no HTTP answer came at all (a network error, a
+//     cancelled context). The judge never pins the status of a call that
+//     fails: behaviour (attempts, loops, lock-outs) decides.
+//   - Error is empty when the SDK reported success, and otherwise the error
+//     the SDK gave its caller, in its own words. A call with a 2xx Status and
+//     a non-empty Error counts as failed. Fail-fast scenarios check that the
+//     error names the cause ("invalid_client", "account locked", the
+//     challenge's scheme) as an advisory (a failure under --strict), so
+//     pass the SDK's message on whole, with the status, reason and
+//     WWW-Authenticate challenge it carries.
+//   - Body is what the SDK returned to its caller (the suites check, say,
+//     that an HTML login page was not handed over as API data).
+//
+// Do may be called concurrently (concurrent-expiry calls it from several
+// goroutines at once), must honour ctx, which carries the harness's
+// per-call timeout and an interrupt, and never panics on a failure: it
+// reports it. Close releases what the client holds (connections, a
+// subprocess); an error from it is a finding.
 package adapter
 
 import (
