@@ -302,10 +302,9 @@ type Workload struct {
 	Auth adapter.AuthKind
 	// Scopes the client asks for; default ["read"].
 	Scopes []string
-	// Username/Password override the default user's (wrong-password).
-	Username, Password string
-	// ClientID/ClientSecret override the default client's (client-mismatch).
-	ClientID, ClientSecret string
+	// Password overrides the default user's (wrong-password). Other
+	// credentials come from the scenario's fixtures (client-mismatch).
+	Password string
 	// StoredToken starts the client from the fixtures "access_token" and
 	// "refresh_token".
 	StoredToken bool

@@ -434,14 +434,8 @@ func buildTarget(srv playground, sc *scenarios.Scenario) adapter.Target {
 	if len(w.Scopes) > 0 {
 		t.Scopes = w.Scopes
 	}
-	if w.Username != "" {
-		t.Username = w.Username
-	}
 	if w.Password != "" {
 		t.Password = w.Password
-	}
-	if w.ClientID != "" {
-		t.ClientID, t.ClientSecret = w.ClientID, w.ClientSecret
 	}
 	if w.OTP {
 		t.OTPURL = base + "/__admin/otp?user=" + t.Username

@@ -497,3 +497,26 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// serve --admin-host adds a name the admin API answers at; any other Host
+// is refused, against DNS rebinding.
+func TestServeAdminHost(t *testing.T) {
+	base, stop := startServe(t, "--addr", "127.0.0.1:0", "--admin-host", "lab.internal")
+	defer stop()
+	get := func(host string) int {
+		req, _ := http.NewRequest(http.MethodGet, base+"/__admin/scenario", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("lab.internal:8401"); code != http.StatusOK {
+		t.Errorf("admin call to the named host: %d, want 200", code)
+	}
+	if code := get("evil.example:8401"); code != http.StatusForbidden {
+		t.Errorf("admin call to another host: %d, want 403", code)
+	}
+}

@@ -25,6 +25,7 @@ type serveOptions struct {
 	scenarios   []string
 	printConfig bool
 	verbose     bool
+	adminHosts  []string
 }
 
 func newServeCmd() *cobra.Command {
@@ -63,7 +64,7 @@ Environment
   Every flag may come from an AUTHCHAOS_* variable instead, as container
   images are configured: AUTHCHAOS_ADDR, AUTHCHAOS_SCENARIO (several
   separated by spaces), AUTHCHAOS_CONFIG, AUTHCHAOS_PRINT_CONFIG,
-  AUTHCHAOS_VERBOSE. A flag given on the command line wins over its
+  AUTHCHAOS_VERBOSE, AUTHCHAOS_ADMIN_HOST. A flag given on the command line wins over its
   variable, and a variable over the config file.`,
 		Example: `  authchaos serve
   authchaos serve --addr 127.0.0.1:0 --scenario expired-token:lifetime=30s
@@ -83,6 +84,7 @@ Environment
 	f.StringVar(&o.configPath, "config", "", "read the server configuration from YAML `FILE`")
 	f.BoolVar(&o.printConfig, "print-config", false, "print the effective configuration as YAML and exit")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every request to stderr, not only 4xx and 5xx answers")
+	f.StringArrayVar(&o.adminHosts, "admin-host", nil, "also answer admin calls addressed to host `NAME` (beyond loopback names and the listen address; against DNS rebinding, others are refused); repeatable")
 	return withEnv(cmd)
 }
 
@@ -105,7 +107,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	srv, err := fakeserver.New(fakeserver.WithConfig(cfg), fakeserver.WithLogger(logger))
+	srv, err := fakeserver.New(fakeserver.WithConfig(cfg), fakeserver.WithLogger(logger), fakeserver.WithAdminHosts(o.adminHosts...))
 	if err != nil {
 		return err
 	}
