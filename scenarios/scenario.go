@@ -232,25 +232,32 @@ func Label(id string, given map[string]string) string {
 	return id + ":" + strings.Join(parts, ",")
 }
 
-// ParseLabel splits `id:k=v,...` into the id and its parameters.
+// ParseLabel splits `id:k=v,...` into the id and its parameters: the one
+// parser of that syntax, for run --scenario, serve --scenario and
+// AUTHCHAOS_SCENARIO alike. Spaces around names and values are dropped.
 func ParseLabel(label string) (string, map[string]string, error) {
 	id, rest, found := strings.Cut(label, ":")
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return "", nil, fmt.Errorf("scenario %q: no scenario id (want ID or ID:key=value,...)", label)
+	}
 	if !found {
 		return id, nil, nil
 	}
-	if rest == "" {
-		return "", nil, fmt.Errorf("scenario %q: no parameters after ':' (want id:key=value,...)", label)
+	if strings.TrimSpace(rest) == "" {
+		return "", nil, fmt.Errorf("scenario %q: nothing after \":\" (want id:key=value,...)", label)
 	}
 	given := map[string]string{}
 	for _, kv := range strings.Split(rest, ",") {
 		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
 		if !ok || k == "" {
 			return "", nil, fmt.Errorf("scenario %q: %q is not key=value", label, kv)
 		}
 		if _, dup := given[k]; dup {
 			return "", nil, fmt.Errorf("scenario %q: parameter %s given twice", label, k)
 		}
-		given[k] = v
+		given[k] = strings.TrimSpace(v)
 	}
 	return id, given, nil
 }

@@ -59,7 +59,7 @@ func TestParseLabel(t *testing.T) {
 	}{
 		{in: "expired-token", id: "expired-token"},
 		{in: "clock-skew:direction=behind,skew=2m", id: "clock-skew", given: map[string]string{"direction": "behind", "skew": "2m"}},
-		{in: "clock-skew:", wantErr: "no parameters after ':'"},
+		{in: "clock-skew:", wantErr: `nothing after ":"`},
 		{in: "clock-skew:direction", wantErr: `"direction" is not key=value`},
 		{in: "clock-skew:a=1,a=2", wantErr: "parameter a given twice"},
 		{in: "clock-skew:=1", wantErr: "is not key=value"},

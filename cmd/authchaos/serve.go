@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -187,30 +185,8 @@ func effectiveConfig(o serveOptions) (*config.File, error) {
 
 // parseScenarioSpec reads "ID" or "ID:key=value,key=value".
 func parseScenarioSpec(spec string) (config.Scenario, error) {
-	id, rest, hasParams := strings.Cut(spec, ":")
-	sc := config.Scenario{ID: strings.TrimSpace(id)}
-	if sc.ID == "" {
-		return sc, errors.New("no scenario id (want ID or ID:key=value,...)")
-	}
-	if !hasParams {
-		return sc, nil
-	}
-	if strings.TrimSpace(rest) == "" {
-		return sc, errors.New(`nothing after ":" (want ID:key=value,...)`)
-	}
-	sc.Params = map[string]string{}
-	for _, kv := range strings.Split(rest, ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			return sc, fmt.Errorf("%q is not key=value", kv)
-		}
-		if _, dup := sc.Params[k]; dup {
-			return sc, fmt.Errorf("parameter %s is given twice", k)
-		}
-		sc.Params[k] = strings.TrimSpace(v)
-	}
-	return sc, nil
+	id, given, err := scenarios.ParseLabel(spec)
+	return config.Scenario{ID: id, Params: given}, err
 }
 
 // isLoopback reports whether addr only accepts connections from this
@@ -299,18 +275,4 @@ func words(list []string) string {
 
 // formatParams shows params in the --scenario syntax, so a banner line
 // can be pasted back into a command.
-func formatParams(p map[string]string) string {
-	if len(p) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	pairs := make([]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = k + "=" + p[k]
-	}
-	return ":" + strings.Join(pairs, ",")
-}
+func formatParams(p map[string]string) string { return scenarios.Label("", p) }
