@@ -27,6 +27,7 @@ type runFlags struct {
 	driver, client        string
 	scenarios             []string
 	jsonReport, junitPath string
+	htmlPath              string
 	name, baseline        string
 	server, configPath    string
 	parallel              int
@@ -57,7 +58,10 @@ Output
 
 Reports
   --json-report and --junit-report carry each scenario's evidence: the
-  calls and the journal the server kept. --name names the JUnit suite
+  calls and the journal the server kept. --html-report FILE draws it: one
+  page, no network, a sequence diagram per scenario (client, API, token
+  endpoint, other origin, edge layers) with each finding pinned to the
+  arrows its seq names. --name names the JUnit suite
   and class (dots become underscores, as Jenkins splits class names at
   dots). --baseline FILE compares with an earlier --json-report: only a
   scenario that fails now and did not then fails the run, and the
@@ -90,6 +94,7 @@ are "not-run" and never count as failed.`,
 	fl.StringArrayVar(&f.scenarios, "scenario", nil, "run only this scenario `ID`, or a variant as ID:key=value,... (repeat the flag for several; default: all)")
 	fl.StringVar(&f.jsonReport, "json-report", "", "write the results as JSON to `FILE` (- for stdout)")
 	fl.StringVar(&f.junitPath, "junit-report", "", "write the results as JUnit XML to `FILE` (- for stdout)")
+	fl.StringVar(&f.htmlPath, "html-report", "", "write the results as one self-contained HTML page to `FILE`: per scenario a sequence diagram of its journal with the findings pinned to their arrows")
 	fl.StringVar(&f.name, "name", "", "name of the run in reports: JUnit suite and class (default: the client or driver)")
 	fl.StringVar(&f.baseline, "baseline", "", "fail only on scenarios that did not fail in this earlier JSON report `FILE`")
 	fl.StringVar(&f.server, "server", "", "play the scenarios one after another on this running authchaos serve `URL` instead of a fresh server each")
@@ -134,6 +139,9 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	}
 	if f.jsonReport == "-" && f.junitPath == "-" {
 		return errors.New("--json-report - and --junit-report - would both write to stdout; send one to a file")
+	}
+	if f.htmlPath == "-" {
+		return errors.New("--html-report -: the HTML report goes to a file (open it in a browser); give a path")
 	}
 	if err := checkScenarioArgs(f.scenarios); err != nil {
 		return err
@@ -216,6 +224,10 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	htmlOut, err := create(f.htmlPath, "--html-report", stdout)
+	if err != nil {
+		return err
+	}
 	// stdout carries a report: everything for people goes to stderr.
 	human := stdout
 	if f.jsonReport == "-" || f.junitPath == "-" {
@@ -249,6 +261,9 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 		return err
 	}
 	if err := writeReport(junitOut, rep.WriteJUnit); err != nil {
+		return err
+	}
+	if err := writeReport(htmlOut, rep.WriteHTML); err != nil {
 		return err
 	}
 	switch {

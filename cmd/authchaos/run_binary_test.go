@@ -167,10 +167,10 @@ func TestBinaryRunInterrupted(t *testing.T) {
 	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
 		t.Run(tt.sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			jsonPath, junitPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "junit.xml")
+			jsonPath, junitPath, htmlPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "junit.xml"), filepath.Join(dir, "r.html")
 			cmd, stdout, lines := startBinary(t, "run", "--driver", "sh testdata/stuck.sh", "--timeout", "30s", "--heartbeat", "50ms",
 				"--parallel", "2", "--scenario", "expired-token", "--scenario", "waf-block", "--scenario", "revoked-token", "--scenario", "stale-dns",
-				"--json-report", jsonPath, "--junit-report", junitPath)
+				"--json-report", jsonPath, "--junit-report", junitPath, "--html-report", htmlPath)
 			start := time.Now()
 			waitLine(t, lines, "waiting", 20*time.Second)
 			sent := time.Now()
@@ -212,6 +212,13 @@ func TestBinaryRunInterrupted(t *testing.T) {
 			ju := readJUnit(t, junitPath)
 			if s := ju.Suites[0]; ju.property("interrupted") != "true" || s.Failures != 0 || s.Skipped != 4 {
 				t.Errorf("JUnit: interrupted %q, failures %d, skipped %d; want true, 0, 4", ju.property("interrupted"), s.Failures, s.Skipped)
+			}
+			page, err := os.ReadFile(htmlPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h := string(page); !strings.Contains(h, `class="interrupted"`) || strings.Count(h, `data-verdict="not-run"`) != 4 {
+				t.Errorf("HTML report: want the interrupted banner and 4 not-run scenarios")
 			}
 			if !strings.Contains(stdout.String(), "INTERRUPTED: 4 of 4 scenarios not run, 0 failed") {
 				t.Errorf("summary line:\n%s", stdout)

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -43,6 +44,8 @@ func TestRunCommand(t *testing.T) {
 			stderr: []string{"did you mean resilient?"}},
 		{name: "both reports to stdout", args: []string{"run", "--client", "naive", "--json-report", "-", "--junit-report", "-"}, code: 2,
 			stderr: []string{"both write to stdout"}},
+		{name: "an HTML report to stdout", args: []string{"run", "--client", "naive", "--html-report", "-"}, code: 2,
+			stderr: []string{"--html-report -", "give a path"}},
 		{name: "a heartbeat that is not positive", args: []string{"run", "--client", "naive", "--heartbeat", "0s"}, code: 2,
 			stderr: []string{"--heartbeat 0s"}},
 		{name: "driver that cannot start", args: []string{"run", "--driver", "exit 3", "--scenario", "expired-token"}, code: 2,
@@ -69,9 +72,9 @@ func TestRunCommand(t *testing.T) {
 
 func TestRunWritesReports(t *testing.T) {
 	dir := t.TempDir()
-	jsonPath, junitPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "junit.xml")
+	jsonPath, junitPath, htmlPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "junit.xml"), filepath.Join(dir, "r.html")
 	code, stdout, stderr := runCLI(t, "run", "--client", "naive", "--scenario", "expired-token", "--scenario", "forbidden-not-unauthorized",
-		"--json-report", jsonPath, "--junit-report", junitPath)
+		"--json-report", jsonPath, "--junit-report", junitPath, "--html-report", htmlPath)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (naive fails expired-token)\n%s\n%s", code, stdout, stderr)
 	}
@@ -119,5 +122,14 @@ func TestRunWritesReports(t *testing.T) {
 	}
 	if len(ju.Suites) != 1 || ju.Suites[0].Tests != 2 || ju.Suites[0].Failures != 1 || len(ju.Suites[0].Cases) != 2 {
 		t.Fatalf("JUnit report = %+v", ju)
+	}
+	page, err := os.ReadFile(htmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`data-scenario="expired-token"`, `data-scenario="forbidden-not-unauthorized"`, `<svg class="seq"`, `class="finding"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("HTML report lacks %s", want)
+		}
 	}
 }
