@@ -84,11 +84,11 @@ type htmlReport struct {
 
 type htmlScenario struct {
 	Result
-	Anchor     string
-	Verdict    string // upper case, as the table prints it
-	Findings   []htmlFinding
-	Diagram    *diagram
-	EvidenceNo bool // judged with no journal to draw
+	Anchor    string
+	Verdict   string // upper case, as the table prints it
+	Findings  []htmlFinding
+	Diagram   *diagram
+	NoJournal bool // judged, but the server recorded no request
 }
 
 type htmlFinding struct {
@@ -137,7 +137,7 @@ func newHTMLScenario(i int, res Result) htmlScenario {
 	if len(res.Journal) > 0 {
 		s.Diagram = newDiagram(s.Anchor, res.Journal, pins)
 	} else {
-		s.EvidenceNo = res.Verdict == Pass || res.Verdict == Fail
+		s.NoJournal = res.Verdict == Pass || res.Verdict == Fail
 	}
 	for n, f := range res.Findings {
 		hf := htmlFinding{N: n + 1, Text: f}
@@ -293,7 +293,6 @@ func newDiagram(anchor string, entries []fakeserver.Entry, pins map[int64][]int)
 		add(firstEdgeLane+i, lane{Label: string(o), Sub: "edge layer", Class: "edge"})
 	}
 	d.Width = laneFirstX + (len(d.Lanes)-1)*laneGap + laneGap/2 + 40
-	d.LaneEnd = 0
 	y := headHeight
 	skipped, skipFrom, skipTo := 0, int64(0), int64(0)
 	flush := func() {
