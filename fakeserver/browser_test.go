@@ -8,13 +8,14 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/authchaos/authchaos/internal/browsertest"
 
 	"github.com/authchaos/authchaos/fakeserver"
 )
@@ -24,51 +25,10 @@ import (
 // the tests skip, except in CI (CI=true), where a missing browser is a
 // failure: .ci/run installs it, and a skipped browser test proves nothing.
 
-// chromiumPath finds the browser or skips (fails in CI).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "the live view's browser tests need Chromium: apt-get install chromium"
-	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
-		t.Fatal(msg + " (CI=" + ci + ": in CI a skipped browser test fails the run; .ci/run installs it)")
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// browser starts a headless Chromium with a fresh profile and returns a
-// context for new tabs.
+// browser starts headless Chromium for the live view's tests.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path := chromiumPath(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1024, 768),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	if err := chromedp.Do(bctx); err != nil { // starts the browser
-		t.Fatalf("start chromium %s: %v", path, err)
-	}
-	return bctx
+	return browsertest.Start(t, "the live view's browser tests", 1024, 768)
 }
 
 // tab opens the live view of base in a new tab at w x h.

@@ -5,14 +5,13 @@ import (
 	"context"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/authchaos/authchaos/clients/naive"
+	"github.com/authchaos/authchaos/internal/browsertest"
 	"github.com/authchaos/authchaos/suites"
 )
 
@@ -23,7 +22,6 @@ import (
 // where a skipped browser test would prove nothing. AUTHCHAOS_SCREENSHOTS=DIR
 // keeps the 1280x900 screenshot README shows.
 func TestHTMLReportInBrowser(t *testing.T) {
-	path := reportBrowserPath(t)
 	ids := []string{"concurrent-expiry", "redirect-strips-auth", "waf-block"}
 	rep, err := suites.Run(context.Background(), suites.Options{Client: "naive", Factory: naive.Factory(), Scenarios: ids})
 	if err != nil {
@@ -38,27 +36,9 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	bctx := browsertest.Start(t, "the HTML report's browser test", 1280, 900)
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate("file://"+file)); err != nil {
-		t.Fatalf("open the report in chromium %s: %v", path, err)
+		t.Fatalf("open the report in chromium: %v", err)
 	}
 
 	// What the page drew, per scenario, as a reader's browser lays it out.
@@ -142,20 +122,4 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	if dir := os.Getenv("AUTHCHAOS_HTML_REPORT"); dir != "" {
 		_ = os.WriteFile(filepath.Join(dir, "report.html"), page.Bytes(), 0o644)
 	}
-}
-
-// reportBrowserPath finds Chromium or skips (fails in CI).
-func reportBrowserPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "the HTML report's browser test needs Chromium: apt-get install chromium"
-	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
-		t.Fatal(msg + " (CI=" + ci + ": in CI a skipped browser test fails the run; .ci/run installs it)")
-	}
-	t.Skip(msg)
-	return ""
 }
