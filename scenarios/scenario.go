@@ -33,6 +33,9 @@ const (
 	SwitchScheme Recovery = "switch-scheme"
 	StepUp       Recovery = "step-up"
 	NoLeak       Recovery = "no-leak"
+	NonceRetry   Recovery = "nonce-retry"
+	Discover     Recovery = "discover"
+	Poll         Recovery = "poll"
 )
 
 // Recoveries lists every kind with the behaviour the suites check.
@@ -42,8 +45,11 @@ var Recoveries = map[Recovery]string{
 	FailFast:     "at most one extra attempt; no retry loop, no password guessing, no lock-out; an error that names the cause (an advisory: --strict fails on it)",
 	Backoff:      "keeps its credentials, waits as Retry-After says, retries, succeeds",
 	SwitchScheme: "reads WWW-Authenticate and resends with the scheme asked for if it holds such a credential, else fails fast naming the scheme",
-	StepUp:       "asks for a token with the scope named in insufficient_scope, retries, succeeds",
+	StepUp:       "asks for a token with the scope named in insufficient_scope (or, on insufficient_user_authentication, authenticates again as acr_values / max_age say), retries, succeeds",
 	NoLeak:       "never sends a credential to another origin; same-origin redirects still succeed",
+	NonceRetry:   "retries once with the nonce the server supplied (DPoP-Nonce, Digest stale=true); no new credential, no loop",
+	Discover:     "follows resource_metadata from the 401 (RFC 9728) to the authorization server (RFC 8414), gets a token for the resource (RFC 8707), retries once, succeeds",
+	Poll:         "device flow (RFC 8628): polls at the interval, slows down by 5 s on slow_down, stops with an error naming expired_token or access_denied",
 }
 
 // Explain is the teaching text of a scenario.

@@ -37,7 +37,10 @@ func Factory() adapter.Factory {
 
 // New builds a naive client; it signs in on the first call.
 func New(t adapter.Target) (*Client, error) {
-	if err := authkind.Check(t.Auth, authkind.All...); err != nil {
+	// The naive client predates device flow and Digest: it speaks the
+	// five original kinds and skips the rest.
+	if err := authkind.Check(t.Auth, adapter.AuthOAuth2Password, adapter.AuthOAuth2ClientCredentials,
+		adapter.AuthSession, adapter.AuthBasic, adapter.AuthAPIKey); err != nil {
 		return nil, err
 	}
 	return &Client{t: t, http: &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {

@@ -60,11 +60,18 @@ const (
 	AuthSession                 AuthKind = "session"
 	AuthBasic                   AuthKind = "basic"
 	AuthAPIKey                  AuthKind = "api-key"
+	// AuthOAuth2DeviceCode is the device authorization grant (RFC 8628):
+	// the client asks DeviceAuthorizationURL for a code, shows the user
+	// code, and polls TokenURL until the user approves (or it expires).
+	AuthOAuth2DeviceCode AuthKind = "oauth2-device-code"
+	// AuthDigest is HTTP Digest (RFC 7616, SHA-256) with Username and
+	// Password, answering the API's challenge.
+	AuthDigest AuthKind = "digest"
 )
 
 // AuthKinds lists every auth kind, for messages and for clients that speak
 // them all.
-var AuthKinds = []AuthKind{AuthOAuth2Password, AuthOAuth2ClientCredentials, AuthSession, AuthBasic, AuthAPIKey}
+var AuthKinds = []AuthKind{AuthOAuth2Password, AuthOAuth2ClientCredentials, AuthSession, AuthBasic, AuthAPIKey, AuthOAuth2DeviceCode, AuthDigest}
 
 // Target is everything a client needs to talk to the fake server in one
 // scenario. The JSON names are the driver protocol's.
@@ -88,6 +95,27 @@ type Target struct {
 	// OTPURL, when set, answers GET with the current one-time code as
 	// {"otp": "123456"}, as a user reads it off a phone.
 	OTPURL string `json:"otp_url,omitempty"`
+
+	// The fields below came with the OAuth 2.1 scenarios. Each is an
+	// addition: a client that ignores them keeps working, and the
+	// scenarios that need them are SKIPs for it (the suites see it never
+	// spoke the mechanism, or its Factory returns ErrUnsupported).
+
+	// DPoP, when true, asks the client to bind its tokens to a key pair
+	// of its own: a DPoP proof (RFC 9449) on every token request and API
+	// call, the token sent with the DPoP scheme, and one retry with the
+	// server's nonce when it answers use_dpop_nonce.
+	DPoP bool `json:"dpop,omitempty"`
+	// DeviceAuthorizationURL is the RFC 8628 device authorization
+	// endpoint, for Auth oauth2-device-code.
+	DeviceAuthorizationURL string `json:"device_authorization_url,omitempty"`
+	// ResourceURL, when set, is the protected resource (the API) and
+	// TokenURL, LoginURL and AuthorizeURL are empty: the client holds
+	// only the API and its client credentials, and finds the
+	// authorization server from the resource_metadata of the API's 401
+	// (RFC 9728, then RFC 8414), asking for a token for ResourceURL's
+	// resource (RFC 8707 resource=).
+	ResourceURL string `json:"resource_url,omitempty"`
 }
 
 // Call is one API request the suites ask the client to make. Path is
