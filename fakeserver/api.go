@@ -214,7 +214,7 @@ func (s *Server) possession(r *http.Request, st *realm, cred authn.Credential, c
 // forResource reports whether a token's audience lets it in at the API.
 // A token without resource indicators names its client, and passes; one
 // issued for resources (RFC 8707 aud values are URIs) must name the API.
-func forResource(aud []string, api string) bool {
+func forResource(aud []string, api string, required bool) bool {
 	urls := false
 	for _, a := range aud {
 		if a == api || a+"/" == api {
@@ -222,7 +222,7 @@ func forResource(aud []string, api string) bool {
 		}
 		urls = urls || strings.Contains(a, "://")
 	}
-	return !urls
+	return !urls && !required
 }
 
 // moreChallenges are the challenges for every accepted scheme after the
@@ -313,7 +313,7 @@ func (s *Server) authenticate(r *http.Request, st *realm, cred authn.Credential)
 			return principal{}, &fault.Challenge{Error: "invalid_token", Description: "this is an ID token, not an access token",
 				Reason: journal.IDTokenAsAccessToken, Hint: "send the access_token from the token response, not the id_token"}
 		}
-		if api := s.issuerFor(r) + "/api/"; !forResource(claims.Audience, api) {
+		if api := s.issuerFor(r) + "/api/"; !forResource(claims.Audience, api, st.knobs.RequireResource) {
 			return principal{}, &fault.Challenge{Error: "invalid_token",
 				Description: fmt.Sprintf("the token is for %s, not for this API (%s)", strings.Join(claims.Audience, " "), api),
 				Reason:      journal.AudienceMismatch, Hint: "get a token for this API (resource=" + api + ", RFC 8707) and retry once"}

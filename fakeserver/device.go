@@ -27,6 +27,7 @@ type deviceGrant struct {
 	expires          time.Time
 	interval         time.Duration // grows by 5s at each slow_down (§3.5)
 	lastPoll         time.Time
+	polls            int
 	user             string // who approved; "" while pending
 	denied, done     bool
 }
@@ -106,8 +107,22 @@ func (s *Server) grantDevice(t tokenRequest) (tokenResponse, *oauthError, error)
 	}
 	polled := d.lastPoll
 	d.lastPoll = now
+	d.polls++
+	k := st.knobs
+	if d.user == "" && !d.denied && now.Before(d.expires) {
+		// The user on the phone, on the scenario's schedule.
+		switch {
+		case k.DeviceApproveAt > 0 && d.polls >= k.DeviceApproveAt:
+			d.user = s.deviceUser()
+		case k.DeviceDenyAt > 0 && d.polls >= k.DeviceDenyAt:
+			d.denied = true
+		}
+	}
 	var refusal *oauthError
 	switch {
+	case !d.done && k.DeviceSlowDownAt > 0 && d.polls == k.DeviceSlowDownAt && now.Before(d.expires):
+		d.interval += 5 * time.Second
+		refusal = bad("slow_down", journal.DeviceSlowDown, fmt.Sprintf("the server is busy: poll at most every %s from now on", d.interval))
 	case d.done:
 		refusal = bad("invalid_grant", journal.DeviceCodeUsed, "device_code was already exchanged for tokens")
 	case !now.Before(d.expires):
@@ -153,4 +168,13 @@ func (st *realm) decideDevices(code string, approve bool, user string) error {
 		return fmt.Errorf("no pending device authorization has user code %q", code)
 	}
 	return nil
+}
+
+// deviceUser is who approves on a scenario's schedule: the first
+// configured user, whom the suites configure clients as.
+func (s *Server) deviceUser() string {
+	if len(s.cfg.Users) == 0 {
+		return ""
+	}
+	return s.cfg.Users[0].Username
 }

@@ -159,6 +159,8 @@ func (s *Server) journaled(origin journal.Origin, h http.Handler) http.Handler {
 			Subject:    note.Subject,
 			Grant:      note.Grant,
 			Scope:      note.Scope,
+			Resource:   note.Resource,
+			DPoP:       len(r.Header.Values("DPoP")) > 0,
 			Origin:     note.Origin,
 			RetryAfter: w.Header().Get("Retry-After"),
 			Location:   s.journalLocation(w.Header().Get("Location")),

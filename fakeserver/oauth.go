@@ -101,6 +101,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.writeOAuthError(w, r, *oerr)
 		return
 	}
+	note.Resource = strings.Join(resources, " ")
 	st := s.realmOf(r)
 	var jkt string
 	if len(r.Header.Values("DPoP")) > 0 {

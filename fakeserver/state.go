@@ -513,15 +513,25 @@ func (e *env) Account() fault.Account {
 }
 
 func (e *env) Mint(name string, scopes []string) (string, string, error) {
-	u, ok := e.st.users[name]
-	if !ok {
-		return "", "", fmt.Errorf("no user %q", name)
-	}
+	return e.MintFor(fault.Mint{User: name, Scopes: scopes})
+}
+
+func (e *env) MintFor(m fault.Mint) (string, string, error) {
 	if len(e.s.cfg.Clients) == 0 {
 		return "", "", errors.New("no OAuth client is configured to issue tokens to")
 	}
 	c := e.s.cfg.Clients[0]
-	resp, err := e.s.issue(e.st, mint{issuer: e.s.ownIssuer(), subject: u.name, client: c.ID, scopes: grantScopes(scopes, u.scopes, c.Scopes)})
+	if m.User == "" {
+		resp, err := e.s.issue(e.st, mint{issuer: e.s.ownIssuer(), subject: c.ID, client: c.ID, scopes: grantScopes(m.Scopes, c.Scopes),
+			resources: m.Resources, family: "-"})
+		return resp.AccessToken, resp.RefreshToken, err
+	}
+	u, ok := e.st.users[m.User]
+	if !ok {
+		return "", "", fmt.Errorf("no user %q", m.User)
+	}
+	resp, err := e.s.issue(e.st, mint{issuer: e.s.ownIssuer(), subject: u.name, client: c.ID, scopes: grantScopes(m.Scopes, u.scopes, c.Scopes),
+		resources: m.Resources})
 	return resp.AccessToken, resp.RefreshToken, err
 }
 

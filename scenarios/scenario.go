@@ -323,6 +323,11 @@ type Workload struct {
 	StoredToken bool
 	// OTP gives the client an otp_url to read one-time codes from.
 	OTP bool
+	// DPoP asks the client to bind its tokens to a key (target dpop).
+	DPoP bool
+	// Discover gives the client only the API (target resource_url) and
+	// its client credentials: no token, login or authorize URL.
+	Discover bool
 	// Omit leaves these target fields (driver-protocol names, such as
 	// "api_key") out, for a client that holds no such credential.
 	Omit  []string

@@ -364,6 +364,10 @@ func RunScenario(ctx context.Context, sc *scenarios.Scenario, o Options) (res Re
 	if runErr != nil {
 		return fail("%v", runErr)
 	}
+	if why := Unspoken(sc, res.Journal); why != "" {
+		res.Verdict, res.Detail = Skip, why
+		return res
+	}
 	res.Findings = Judge(sc, steps)
 	res.Advisories = Advise(sc, steps)
 	if o.Strict {
@@ -439,6 +443,14 @@ func buildTarget(srv playground, sc *scenarios.Scenario) adapter.Target {
 	}
 	if w.OTP {
 		t.OTPURL = base + "/__admin/otp?user=" + t.Username
+	}
+	t.DPoP = w.DPoP
+	if w.Auth == adapter.AuthOAuth2DeviceCode {
+		t.DeviceAuthorizationURL = base + "/oauth/device_authorization"
+	}
+	if w.Discover {
+		t.TokenURL, t.LoginURL, t.AuthorizeURL, t.RevokeURL = "", "", "", ""
+		t.ResourceURL = base + "/api/"
 	}
 	fixtures := srv.Fixtures()
 	if !w.StoredToken {

@@ -63,8 +63,15 @@ func Judge(sc *scenarios.Scenario, steps []StepRecord) []string {
 		judgeSwitchScheme(&f, steps)
 	case scenarios.StepUp:
 		judgeStepUp(&f, steps)
+		judgeUserAuthentication(&f, steps)
 	case scenarios.NoLeak:
 		judgeNoLeak(&f, steps)
+	case scenarios.NonceRetry:
+		judgeNonceRetry(&f, steps)
+	case scenarios.Discover:
+		judgeDiscover(&f, steps)
+	case scenarios.Poll:
+		judgePoll(&f, steps)
 	}
 	return f.list
 }
@@ -116,7 +123,9 @@ func checkLoops(f *findings, st StepRecord) {
 	if len(failures) > 2*n {
 		f.add("retry loop: %d API calls were refused in call %d (%s) for %d call(s) made (%s); retry at most once", len(failures), st.Index+1, describeCall(st.Call), n, SeqRange(failures))
 	}
-	auth := Filter(st.Entries, IsAuthRequest)
+	// A polling device makes many token requests by design; judgePoll
+	// paces them.
+	auth := Filter(st.Entries, func(e fakeserver.Entry) bool { return IsAuthRequest(e) && !IsDevicePoll(e) })
 	if len(auth) > 2*n+1 {
 		f.add("authentication loop: %d token/login requests during call %d (%s) (%s)", len(auth), st.Index+1, describeCall(st.Call), SeqRange(auth))
 	}

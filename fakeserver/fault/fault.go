@@ -56,6 +56,16 @@ type Knobs struct {
 	// means 10 minutes. DeviceInterval is the polling interval the
 	// server asks for; zero means 5 seconds.
 	DeviceCodeTTL, DeviceInterval time.Duration
+	// DeviceSlowDownAt answers slow_down to the nth poll of a device code
+	// however late it comes, as a busy server does; DeviceApproveAt has
+	// the user approve just before the nth poll, DeviceDenyAt deny. Zero:
+	// never (approval then comes only through the approve-device action).
+	DeviceSlowDownAt, DeviceApproveAt, DeviceDenyAt int
+
+	// RequireResource makes the API accept only tokens issued for it
+	// (RFC 8707: its URL in aud); without it a token that names no
+	// resource passes, as most APIs let it.
+	RequireResource bool
 
 	LockoutAfter int  // wrong passwords before the account locks; 0 never
 	RequireMFA   bool // logins and password grants need a one-time code
@@ -106,6 +116,9 @@ type Env interface {
 	Fixture(name, value string)
 	// Mint issues tokens for a user as the token endpoint would.
 	Mint(user string, scopes []string) (access, refresh string, err error)
+	// MintFor issues tokens as the token endpoint would for a request
+	// m describes (a token for another resource, say).
+	MintFor(m Mint) (access, refresh string, err error)
 	// Do performs an action now.
 	Do(a Action, arg string) error
 	// OpenSession opens a live session for user as a login from another
@@ -118,6 +131,16 @@ type Env interface {
 	// Account is who the suites configure clients as, so a scenario
 	// follows the configuration instead of assuming the demo one.
 	Account() Account
+}
+
+// Mint describes tokens a scenario has the server issue.
+type Mint struct {
+	// User is who the token is for; "" for the client itself, as a
+	// client_credentials grant issues.
+	User   string
+	Scopes []string
+	// Resources are RFC 8707 resource indicators: the token's aud.
+	Resources []string
 }
 
 // Client is a registered OAuth client, as a scenario may see it.
@@ -161,6 +184,7 @@ type Note struct {
 	Subject    string         // user or client id, never a secret
 	Grant      string         // token endpoint grant type
 	Scope      string         // scope granted by the token endpoint
+	Resource   string         // RFC 8707 resource indicators of a token request
 	Origin     journal.Origin // which backend or layer answered: app, waf, portal...
 }
 

@@ -38,9 +38,14 @@ type Entry struct {
 	Subject    string    `json:"subject,omitempty"`
 	Grant      string    `json:"grant,omitempty"`
 	Scope      string    `json:"scope,omitempty"`
-	Origin     Origin    `json:"origin,omitempty"`
-	RetryAfter string    `json:"retry_after,omitempty"`
-	Location   string    `json:"location,omitempty"`
+	// Resource is a token request's RFC 8707 resource indicators.
+	Resource string `json:"resource,omitempty"`
+	// DPoP says the request carried a DPoP proof (RFC 9449); the proof
+	// itself is not recorded.
+	DPoP       bool   `json:"dpop,omitempty"`
+	Origin     Origin `json:"origin,omitempty"`
+	RetryAfter string `json:"retry_after,omitempty"`
+	Location   string `json:"location,omitempty"`
 	// Request and Response are the exchange as it went over the wire, for
 	// a person to read: headers and a body excerpt, every credential in
 	// them fingerprinted by the server before it reaches the journal.
