@@ -26,6 +26,7 @@ import (
 type runFlags struct {
 	driver, client        string
 	scenarios             []string
+	profile               string
 	jsonReport, junitPath string
 	htmlPath              string
 	name, baseline        string
@@ -92,6 +93,7 @@ are "not-run" and never count as failed.`,
 	fl.StringVar(&f.driver, "driver", "", "shell command of a driver speaking the driver protocol")
 	fl.StringVar(&f.client, "client", "", "built-in client: "+strings.Join(clients.Names(), ", "))
 	fl.StringArrayVar(&f.scenarios, "scenario", nil, "run only this scenario `ID`, or a variant as ID:key=value,... (repeat the flag for several; default: all)")
+	fl.StringVar(&f.profile, "profile", "", "run the scenarios a kind of client must survive, `NAME`: "+strings.Join(scenarios.ProfileNames(), ", ")+" (with --scenario: both sets)")
 	fl.StringVar(&f.jsonReport, "json-report", "", "write the results as JSON to `FILE` (- for stdout)")
 	fl.StringVar(&f.junitPath, "junit-report", "", "write the results as JUnit XML to `FILE` (- for stdout)")
 	fl.StringVar(&f.htmlPath, "html-report", "", "write the results as one self-contained HTML page to `FILE`: per scenario a sequence diagram of its journal with the findings pinned to their arrows")
@@ -146,7 +148,19 @@ func runSuites(ctx context.Context, f runFlags, stdout, stderr io.Writer) error 
 	if err := checkScenarioArgs(f.scenarios); err != nil {
 		return err
 	}
-	selected, err := suites.Select(f.scenarios)
+	labels := f.scenarios
+	if f.profile != "" {
+		p, ok := scenarios.LookupProfile(f.profile)
+		if !ok {
+			return fmt.Errorf("--profile: unknown profile %q (valid: %s)%s", f.profile, strings.Join(scenarios.ProfileNames(), ", "), suggest.Phrase(suggest.For(f.profile, scenarios.ProfileNames())))
+		}
+		labels = append(p.Labels(), labels...)
+		fmt.Fprintf(stderr, "authchaos run: profile %s: %s\n", p.Name, p.Title)
+		for _, u := range p.Unjudged {
+			fmt.Fprintf(stderr, "authchaos run: profile %s does not judge %s\n", p.Name, u)
+		}
+	}
+	selected, err := suites.Select(labels)
 	if err != nil {
 		return fmt.Errorf("--scenario: %w", err)
 	}
