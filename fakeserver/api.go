@@ -300,7 +300,7 @@ func (s *Server) authenticate(r *http.Request, st *realm, cred authn.Credential)
 	now := s.clock.Now()
 	switch cred.Scheme {
 	case authn.Bearer, authn.DPoP:
-		claims, extra, err := s.keys.verify(cred.Secret, s.issuerFor(r), now.Add(st.knobs.Skew))
+		claims, extra, err := s.verifyToken(cred.Secret, s.issuerFor(r), now.Add(st.knobs.Skew))
 		if err != nil {
 			var te *tokenError
 			errors.As(err, &te)

@@ -162,23 +162,29 @@ func (k *keyring) verify(raw, issuer string, now time.Time) (jwt.Claims, accessC
 	if err != nil {
 		return t.claims, t.extra, err
 	}
-	claims, extra := t.claims, t.extra
+	return t.claims, t.extra, checkWindow(t, issuer, now)
+}
+
+// checkWindow judges a token's issuer and time window on the clock now,
+// whatever its format.
+func checkWindow(t checkedToken, issuer string, now time.Time) error {
+	claims := t.claims
 	if claims.Issuer != issuer {
-		return claims, extra, &tokenError{journal.WrongIssuer, fmt.Sprintf("token issuer %q is not %q", claims.Issuer, issuer)}
+		return &tokenError{journal.WrongIssuer, fmt.Sprintf("token issuer %q is not %q", claims.Issuer, issuer)}
 	}
 	if claims.Expiry == nil {
-		return claims, extra, &tokenError{journal.MalformedToken, "token has no exp claim"}
+		return &tokenError{journal.MalformedToken, "token has no exp claim"}
 	}
 	// RFC 7519 §4.1.4: exp is the time "on or after which the JWT MUST
 	// NOT be accepted", so the token dies at exp itself, as refresh tokens
 	// and sessions do.
 	if !now.Before(claims.Expiry.Time()) {
-		return claims, extra, &tokenError{journal.TokenExpired, fmt.Sprintf("token expired at %s (server time %s)", claims.Expiry.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
+		return &tokenError{journal.TokenExpired, fmt.Sprintf("token expired at %s (server time %s)", claims.Expiry.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
 	}
 	if claims.NotBefore != nil && now.Before(claims.NotBefore.Time()) {
-		return claims, extra, &tokenError{journal.TokenNotYetValid, fmt.Sprintf("token is not valid before %s (server time %s)", claims.NotBefore.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
+		return &tokenError{journal.TokenNotYetValid, fmt.Sprintf("token is not valid before %s (server time %s)", claims.NotBefore.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
 	}
-	return claims, extra, nil
+	return nil
 }
 
 // signature checks that raw is a JWS signed by the key JWKS publishes now,

@@ -103,7 +103,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 			"username": refresh.user, "sub": refresh.user, "scope": strings.Join(refresh.scopes, " "), "exp": refresh.expires.Unix()})
 		return
 	}
-	claims, extra, err := s.keys.verify(token, s.issuerFor(r), now)
+	claims, extra, err := s.verifyToken(token, s.issuerFor(r), now)
 	if err != nil || extra.ClientID == "" || s.tokens.isRevoked(claims.ID, claims.Subject) {
 		fault.WriteJSON(w, http.StatusOK, inactive)
 		return

@@ -494,7 +494,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// An ID token names no client and grants nothing: nothing to revoke.
-	claims, extra, verr := s.keys.verify(token, s.issuerFor(r), s.clock.Now())
+	claims, extra, verr := s.verifyToken(token, s.issuerFor(r), s.clock.Now())
 	isAccess := verr == nil && extra.ClientID != ""
 	st := s.realmOf(r)
 	st.mu.Lock()

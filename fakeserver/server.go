@@ -57,6 +57,7 @@ type Server struct {
 
 	cur    atomic.Pointer[realm] // the active scenarios' realm
 	tokens *tokenBook            // access tokens issued; survives activations like keys
+	opaque opaqueBook            // claims behind opaque access tokens (token_format: opaque)
 	mux    http.Handler
 	app    http.Handler
 	done   chan struct{} // closed by Close: ends live streams

@@ -394,7 +394,7 @@ func (s *Server) issue(st *realm, m mint) (tokenResponse, error) {
 	if m.jkt != "" {
 		extra.Cnf, tokenType = &confirmation{JKT: m.jkt}, "DPoP"
 	}
-	access, err := s.keys.sign(claims, extra)
+	access, err := s.accessToken(claims, extra, now)
 	if err != nil {
 		return tokenResponse{}, err
 	}

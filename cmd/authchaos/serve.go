@@ -24,6 +24,7 @@ type serveOptions struct {
 	printConfig bool
 	verbose     bool
 	adminHosts  []string
+	tokenFormat string
 }
 
 func newServeCmd() *cobra.Command {
@@ -62,7 +63,7 @@ Environment
   Every flag may come from an AUTHCHAOS_* variable instead, as container
   images are configured: AUTHCHAOS_ADDR, AUTHCHAOS_SCENARIO (several
   separated by spaces), AUTHCHAOS_CONFIG, AUTHCHAOS_PRINT_CONFIG,
-  AUTHCHAOS_VERBOSE, AUTHCHAOS_ADMIN_HOST. A flag given on the command line wins over its
+  AUTHCHAOS_VERBOSE, AUTHCHAOS_ADMIN_HOST, AUTHCHAOS_TOKEN_FORMAT. A flag given on the command line wins over its
   variable, and a variable over the config file.`,
 		Example: `  authchaos serve
   authchaos serve --addr 127.0.0.1:0 --scenario expired-token:lifetime=30s
@@ -83,6 +84,7 @@ Environment
 	f.BoolVar(&o.printConfig, "print-config", false, "print the effective configuration as YAML and exit")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every request to stderr, not only 4xx and 5xx answers")
 	f.StringArrayVar(&o.adminHosts, "admin-host", nil, "also answer admin calls addressed to host `NAME` (beyond loopback names and the listen address; against DNS rebinding, others are refused); repeatable")
+	f.StringVar(&o.tokenFormat, "token-format", "", "issue access tokens as `FORMAT`: jwt (signed, verified with /jwks) or opaque (random strings only POST /oauth/introspect explains); overrides the config's token_format")
 	return withEnv(cmd)
 }
 
@@ -149,6 +151,13 @@ func effectiveConfig(o serveOptions) (*config.File, error) {
 			return nil, fmt.Errorf("--addr %q is not HOST:PORT (want e.g. 127.0.0.1:8401, or 127.0.0.1:0 for a free port)", o.addr)
 		}
 		cfg.Addr = o.addr
+	}
+	switch f := config.TokenFormat(o.tokenFormat); f {
+	case "":
+	case config.JWTTokens, config.OpaqueTokens:
+		cfg.TokenFormat = f
+	default:
+		return nil, fmt.Errorf("--token-format %q is not a token format (valid: %s, %s)", o.tokenFormat, config.JWTTokens, config.OpaqueTokens)
 	}
 	where := func(i int) string { return fmt.Sprintf("%s: scenarios[%d]", o.configPath, i) }
 	if len(o.scenarios) > 0 {

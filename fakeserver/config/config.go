@@ -23,7 +23,20 @@ type File struct {
 	Routes     []Route    `yaml:"routes"`
 	Scenarios  []Scenario `yaml:"scenarios"`   // active at start, in order
 	JournalCap int        `yaml:"journal_cap"` // default 10000
+	// TokenFormat is what access tokens look like: "jwt" (default),
+	// ES256-signed JWTs a resource server verifies with /jwks, or
+	// "opaque", random strings only introspection (RFC 7662) explains.
+	TokenFormat TokenFormat `yaml:"token_format"`
 }
+
+// TokenFormat is the form of issued access tokens.
+type TokenFormat string
+
+// Token formats.
+const (
+	JWTTokens    TokenFormat = "jwt"
+	OpaqueTokens TokenFormat = "opaque"
+)
 
 // Lifetimes says how long issued credentials stay valid.
 type Lifetimes struct {
@@ -124,7 +137,8 @@ func demoFile() *File {
 			{Path: "/api/admin", Methods: []string{"GET"}, Schemes: all(), Roles: []string{"admin"}},
 			{Path: "/api/public/status", Methods: []string{"GET"}, Schemes: all(), Public: true},
 		},
-		JournalCap: defaultJournalCap,
+		JournalCap:  defaultJournalCap,
+		TokenFormat: JWTTokens,
 	}
 }
 
@@ -268,6 +282,9 @@ func (f *File) fillDefaults() {
 	}
 	if f.JournalCap == 0 {
 		f.JournalCap = defaultJournalCap
+	}
+	if f.TokenFormat == "" {
+		f.TokenFormat = JWTTokens
 	}
 	lt, d := &f.Lifetimes, defaultLifetimes
 	for _, p := range []struct {

@@ -60,6 +60,9 @@ func (f *File) check(file string, pos positions) []*Error {
 		r, _ := utf8.DecodeRuneInString(f.Realm[i:])
 		c.errorf("realm", "%s contains %q, which cannot appear in a WWW-Authenticate realm", quote(f.Realm), r)
 	}
+	if f.TokenFormat != JWTTokens && f.TokenFormat != OpaqueTokens {
+		c.errorf("token_format", "%s is not a token format (valid: %s, %s)", quote(string(f.TokenFormat)), JWTTokens, OpaqueTokens)
+	}
 	if f.JournalCap < 0 {
 		c.errorf("journal_cap", "%d is negative (want a positive number of entries, or 0 for the default %d)", f.JournalCap, defaultJournalCap)
 	}

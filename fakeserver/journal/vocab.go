@@ -27,6 +27,8 @@ const (
 	InvalidDPoPProof     Reason = "invalid_dpop_proof"
 	UseDPoPNonce         Reason = "use_dpop_nonce"
 	DPoPBoundAsBearer    Reason = "dpop_bound_as_bearer"
+	// UnknownOpaqueToken is an opaque access token the server never issued.
+	UnknownOpaqueToken Reason = "unknown_opaque_token"
 
 	APIKeyRevoked Reason = "api_key_revoked"
 	InvalidAPIKey Reason = "invalid_api_key"
