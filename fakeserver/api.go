@@ -31,7 +31,7 @@ type principal struct {
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, ch fault.Challenge) {
 	ch.Realm = s.cfg.Realm
 	if ch.Scheme == authn.Bearer || ch.Scheme == authn.DPoP {
-		ch.ResourceMetadata = s.issuerFor(r) + resourceMetadataPath
+		ch.ResourceMetadata = s.issuerFor(r) + apiMetadataPath
 	}
 	if ch.Scheme == authn.Digest && ch.Params == nil {
 		ch.Params = s.digestParams(s.realmOf(r), false)

@@ -18,6 +18,13 @@ import (
 const (
 	authServerMetadataPath = "/.well-known/oauth-authorization-server"
 	resourceMetadataPath   = "/.well-known/oauth-protected-resource"
+	// apiMetadataPath is RFC 9728 §3.1's form for the resource /api/: the
+	// well-known path inserted before the resource's path, so a client
+	// that builds the URL from the resource finds the same document the
+	// challenges name, and its resource matches the URL it came from
+	// (§3.3). The bare form above answers too, for clients that look at
+	// the origin's root.
+	apiMetadataPath = resourceMetadataPath + "/api/"
 )
 
 // scopesSupported is every scope a configured client may ask for.

@@ -29,8 +29,10 @@ var _ = Describe("Discovery for OAuth 2.1 clients", func() {
 
 	It("names RFC 9728 resource metadata in the API's Bearer challenges, and the metadata names the authorization server", func() {
 		ch := h.e.GET("/api/items").Expect().Status(http.StatusUnauthorized).Header("WWW-Authenticate").Raw()
-		Expect(ch).To(ContainSubstring(`resource_metadata="` + h.URL() + `/.well-known/oauth-protected-resource"`))
-		rm := h.e.GET("/.well-known/oauth-protected-resource").Expect().Status(http.StatusOK).JSON().Object()
+		Expect(ch).To(ContainSubstring(`resource_metadata="` + h.URL() + `/.well-known/oauth-protected-resource/api/"`))
+		rm := h.e.GET("/.well-known/oauth-protected-resource/api/").Expect().Status(http.StatusOK).JSON().Object()
+		// The root form answers the same, for clients that look there.
+		h.e.GET("/.well-known/oauth-protected-resource").Expect().Status(http.StatusOK).JSON().Object().HasValue("resource", h.URL()+"/api/")
 		rm.HasValue("resource", h.URL()+"/api/")
 		rm.Value("authorization_servers").Array().ContainsOnly(h.URL())
 		challengeOf(h.bearer("GET", "/api/items", "not-a-jwt"), "Bearer", "malformed_token")

@@ -20,6 +20,8 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
 	app.HandleFunc("GET "+authServerMetadataPath, s.handleAuthServerMetadata)
 	app.HandleFunc("GET "+resourceMetadataPath, s.handleResourceMetadata)
+	app.HandleFunc("GET "+apiMetadataPath, s.handleResourceMetadata)
+	app.HandleFunc("GET "+strings.TrimSuffix(apiMetadataPath, "/"), s.handleResourceMetadata)
 	app.HandleFunc("POST /oauth/introspect", s.handleIntrospect)
 	app.HandleFunc("POST /oauth/device_authorization", s.handleDeviceAuthorization)
 	app.HandleFunc("GET /userinfo", s.handleUserinfo)
@@ -32,7 +34,7 @@ func (s *Server) routes() http.Handler {
 	// the catch-all's 404 (RFC 9110 §15.5.6).
 	for path, allow := range map[string]string{
 		"/oauth/token": "POST", "/oauth/authorize": "GET", "/oauth/revoke": "POST", "/oauth/introspect": "POST", "/oauth/device_authorization": "POST",
-		authServerMetadataPath: "GET", resourceMetadataPath: "GET", "/userinfo": "GET, POST",
+		authServerMetadataPath: "GET", resourceMetadataPath: "GET", apiMetadataPath: "GET", "/userinfo": "GET, POST",
 		"/.well-known/openid-configuration": "GET", "/jwks": "GET", "/login": "POST", "/logout": "POST",
 	} {
 		app.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {

@@ -16,7 +16,7 @@ var _ = Describe("missing-credentials", func() {
 
 		resp := h.withCookie("/api/me", session).Status(http.StatusUnauthorized)
 		Expect(resp.Raw().Header.Values("WWW-Authenticate")).To(Equal([]string{
-			`Bearer realm="authchaos", resource_metadata="` + h.URL() + `/.well-known/oauth-protected-resource"`, `Basic realm="authchaos"`, `ApiKey realm="authchaos"`, `Session realm="authchaos"`,
+			`Bearer realm="authchaos", resource_metadata="` + h.URL() + `/.well-known/oauth-protected-resource/api/"`, `Basic realm="authchaos"`, `ApiKey realm="authchaos"`, `Session realm="authchaos"`,
 		}))
 		obj := resp.JSON().Object()
 		obj.HasValue("reason", "missing_credentials").NotContainsKey("error")
@@ -54,7 +54,7 @@ var _ = Describe("missing-credentials", func() {
 	It("challenges a call that really carries nothing the same way", func() {
 		h := start(nil)
 		h.e.GET("/api/me").Expect().Status(http.StatusUnauthorized).
-			Header("WWW-Authenticate").IsEqual(`Bearer realm="authchaos", resource_metadata="` + h.URL() + `/.well-known/oauth-protected-resource"`)
+			Header("WWW-Authenticate").IsEqual(`Bearer realm="authchaos", resource_metadata="` + h.URL() + `/.well-known/oauth-protected-resource/api/"`)
 		Expect(h.last()).To(And(journalEntry("/api/me", 401, journal.MissingCredentials), HaveField("Scheme", "none")))
 	})
 })

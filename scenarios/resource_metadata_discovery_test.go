@@ -14,9 +14,9 @@ var _ = Describe("resource-metadata-discovery", func() {
 	It("leads a client from the 401 to the token endpoint, and takes only tokens issued for the API", func() {
 		h := scenario("resource-metadata-discovery")
 		challenge := h.e.GET("/api/items").Expect().Status(http.StatusUnauthorized).Header("WWW-Authenticate").Raw()
-		Expect(challenge).To(ContainSubstring(`resource_metadata="` + h.URL() + `/.well-known/oauth-protected-resource"`))
+		Expect(challenge).To(ContainSubstring(`resource_metadata="` + h.URL() + `/.well-known/oauth-protected-resource/api/"`))
 
-		meta := h.e.GET("/.well-known/oauth-protected-resource").Expect().Status(http.StatusOK).JSON().Object()
+		meta := h.e.GET("/.well-known/oauth-protected-resource/api/").Expect().Status(http.StatusOK).JSON().Object()
 		resource := meta.Value("resource").String().Raw()
 		Expect(resource).To(Equal(h.URL() + "/api/"))
 		as := meta.Value("authorization_servers").Array().Value(0).String().Raw()
