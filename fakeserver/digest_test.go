@@ -12,27 +12,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/internal/authn"
-	"github.com/authchaos/authchaos/scenarios"
-	"github.com/authchaos/authchaos/suites/adapter"
 )
-
-// A scenario for these specs only: /api/items takes Digest, nonces last a minute.
-func init() {
-	scenarios.Register(&scenarios.Scenario{
-		ID: "spec-digest", Title: "spec only", Category: "spec", Recovery: scenarios.Refresh,
-		Summary: "Digest", Sources: []string{"spec"},
-		Explain: scenarios.Explain{Symptom: "-", Cause: "-", UserFix: "-", OwnerFix: "-", TellApart: "-"},
-		Install: func(env fault.Env, _ scenarios.Params) error {
-			k := env.Knobs()
-			k.RouteSchemes = map[string][]string{"/api/items": {"Digest"}}
-			k.DigestNonceTTL = time.Minute
-			return nil
-		},
-		Workload: scenarios.Workload{Auth: adapter.AuthBasic, Steps: []scenarios.Step{scenarios.Get("/api/items")}},
-	})
-}
 
 func h256(parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, ":")))
@@ -52,7 +33,7 @@ func digestAnswer(challenge, user, password, method, uri string) string {
 var _ = Describe("HTTP Digest (RFC 7616)", func() {
 	It("challenges with SHA-256, accepts the right answer, and says stale=true once the nonce outlives its life", func() {
 		h := serve()
-		Expect(h.Apply(fakeserver.Activation{{ID: "spec-digest"}})).To(Succeed())
+		Expect(h.Apply(fakeserver.Activation{{ID: "digest-stale-nonce"}})).To(Succeed())
 		ch := h.e.GET("/api/items").Expect().Status(http.StatusUnauthorized).Header("WWW-Authenticate").Raw()
 		Expect(ch).To(And(HavePrefix(`Digest realm="authchaos"`), ContainSubstring(`qop="auth"`), ContainSubstring("algorithm=SHA-256"), ContainSubstring(`nonce="`)))
 		Expect(ch).NotTo(ContainSubstring("stale"))
@@ -72,7 +53,7 @@ var _ = Describe("HTTP Digest (RFC 7616)", func() {
 
 	It("refuses a nonce it never made, and a malformed Digest header with a precise reason", func() {
 		h := serve()
-		Expect(h.Apply(fakeserver.Activation{{ID: "spec-digest"}})).To(Succeed())
+		Expect(h.Apply(fakeserver.Activation{{ID: "digest-stale-nonce"}})).To(Succeed())
 		forged := `Digest realm="authchaos", qop="auth", algorithm=SHA-256, nonce="AAAA", opaque="x"`
 		h.withAuth("/api/items", digestAnswer(forged, "alice", "wonderland", "GET", "/api/items")).Status(http.StatusUnauthorized).
 			JSON().Object().Value("error_description").String().Contains("not issued by this server")

@@ -57,8 +57,9 @@ func (k *dpopKey) proof(method, url string, iat time.Time, token, nonce string) 
 	return out
 }
 
-// A scenario for these specs only, so a nonce can be asked for before the
-// catalog has its dpop-nonce scenario.
+// A scenario for these specs only: a nonce on every route, Bearer still
+// accepted, so the specs can check nonces apart from the catalog's
+// dpop-nonce, which also makes /api/items DPoP-only.
 func init() {
 	scenarios.Register(&scenarios.Scenario{
 		ID: "spec-dpop-nonce", Title: "spec only", Category: "spec", Recovery: scenarios.Refresh,

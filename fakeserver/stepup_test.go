@@ -9,27 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/authchaos/authchaos/fakeserver"
-	"github.com/authchaos/authchaos/fakeserver/fault"
-	"github.com/authchaos/authchaos/scenarios"
-	"github.com/authchaos/authchaos/suites/adapter"
 )
-
-// Scenarios for these specs only: a route that needs the second factor,
-// and one that needs a fresh login.
-func init() {
-	for id, need := range map[string]fault.StepUp{
-		"spec-step-up-acr":     {Path: "/api/items", ACR: "mfa"},
-		"spec-step-up-max-age": {Path: "/api/items", MaxAge: 5 * time.Minute},
-	} {
-		scenarios.Register(&scenarios.Scenario{
-			ID: id, Title: "spec only", Category: "spec", Recovery: scenarios.StepUp,
-			Summary: "step-up", Sources: []string{"spec"},
-			Explain:  scenarios.Explain{Symptom: "-", Cause: "-", UserFix: "-", OwnerFix: "-", TellApart: "-"},
-			Install:  func(env fault.Env, _ scenarios.Params) error { env.Knobs().StepUp = &need; return nil },
-			Workload: scenarios.Workload{Auth: adapter.AuthOAuth2Password, Steps: []scenarios.Step{scenarios.Get("/api/items")}},
-		})
-	}
-}
 
 var _ = Describe("Step-up authentication (RFC 9470)", func() {
 	var h *harness
@@ -43,7 +23,7 @@ var _ = Describe("Step-up authentication (RFC 9470)", func() {
 	}
 
 	It("asks a password-only token for the second factor with acr_values, and lets an mfa token in", func() {
-		Expect(h.Apply(fakeserver.Activation{{ID: "spec-step-up-acr"}})).To(Succeed())
+		Expect(h.Apply(fakeserver.Activation{{ID: "step-up-authentication"}})).To(Succeed())
 		r := h.bearer("GET", "/api/items", passwordToken("")).Status(http.StatusUnauthorized)
 		r.Header("WWW-Authenticate").HasPrefix(`Bearer realm="authchaos", error="insufficient_user_authentication"`).Contains(`acr_values="mfa"`)
 		r.JSON().Object().HasValue("reason", "insufficient_user_authentication")
@@ -52,7 +32,7 @@ var _ = Describe("Step-up authentication (RFC 9470)", func() {
 	})
 
 	It("makes the authorization endpoint honour acr_values with the one-time code as the second factor", func() {
-		Expect(h.Apply(fakeserver.Activation{{ID: "spec-step-up-acr"}})).To(Succeed())
+		Expect(h.Apply(fakeserver.Activation{{ID: "step-up-authentication"}})).To(Succeed())
 		authorize := func(extra ...string) *url.URL {
 			req := h.e.GET("/oauth/authorize").WithQuery("response_type", "code").WithQuery("client_id", clientID).
 				WithQuery("redirect_uri", redirectURI).WithQuery("scope", "read").WithQuery("acr_values", "mfa")
@@ -71,7 +51,7 @@ var _ = Describe("Step-up authentication (RFC 9470)", func() {
 	})
 
 	It("asks for a fresh login with max_age once the authentication is older, and a refresh does not make it younger", func() {
-		Expect(h.Apply(fakeserver.Activation{{ID: "spec-step-up-max-age"}})).To(Succeed())
+		Expect(h.Apply(fakeserver.Activation{{ID: "step-up-authentication", Params: map[string]string{"require": "max_age", "max-age": "5m"}}})).To(Succeed())
 		obj := h.passwordToken("alice", "wonderland", "read")
 		h.bearer("GET", "/api/items", obj.Value("access_token").String().Raw()).Status(http.StatusOK)
 		h.Advance(6 * time.Minute)
