@@ -5,6 +5,7 @@
 // Node 20+, no dependencies. Logs go to stderr; stdout carries only answers.
 'use strict';
 
+const crypto = require('node:crypto');
 const { STATUS_CODES } = require('node:http');
 const readline = require('node:readline');
 
@@ -21,11 +22,13 @@ const PORTAL_WAIT_MS = 1000;
 // named error instead of a "driver did not answer".
 const HTTP_TIMEOUT_MS = Number(process.env.DRIVER_HTTP_TIMEOUT_MS) || 8000;
 
-// The scheme each auth kind presents to the API (lower-case, as compared).
+// The scheme each auth kind presents to the API (lower-case, as compared);
+// an OAuth 2 kind presents 'dpop' instead when the target asks for DPoP.
 const SCHEME_OF = {
-  'oauth2-password': 'bearer', 'oauth2-client-credentials': 'bearer',
-  session: 'session', basic: 'basic', 'api-key': 'apikey',
+  'oauth2-password': 'bearer', 'oauth2-client-credentials': 'bearer', 'oauth2-device-code': 'bearer',
+  session: 'session', basic: 'basic', 'api-key': 'apikey', digest: 'digest',
 };
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 // A session server names its login scheme freely (Session, Cookie, Form...);
 // only these are known to need a credential a session client lacks.
 const CREDENTIAL_SCHEMES = new Set(['basic', 'bearer', 'apikey', 'digest', 'negotiate', 'ntlm', 'dpop']);
@@ -35,11 +38,25 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Thrown for a reason to give up; its message goes verbatim into "error",
 // so it must name the cause.
-class GiveUp extends Error {}
+// status, when set, is the answer that ended the call (a token endpoint's
+// refusal), reported when no API answer came.
+class GiveUp extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+// Thrown by configure for a target this client cannot honour: the
+// scenario is a SKIP, not a failure.
+class Unsupported extends Error {}
 
 class Client {
   constructor(target) {
-    if (!SCHEME_OF[target.auth]) throw new Error(`unsupported auth kind ${JSON.stringify(target.auth)}`);
+    if (!SCHEME_OF[target.auth]) throw new Unsupported(`unsupported auth kind ${JSON.stringify(target.auth)}; this driver speaks ${Object.keys(SCHEME_OF).join(', ')}`);
+    if (target.dpop && !target.auth.startsWith('oauth2-')) throw new Unsupported(`dpop: true needs an OAuth 2 auth kind, not ${target.auth}`);
+    if (target.resource_url && !target.token_url && target.auth !== 'oauth2-client-credentials') {
+      throw new Unsupported(`discovery from resource_url is done for oauth2-client-credentials only, not ${target.auth}`);
+    }
     this.t = target;
     try {
       this.base = new URL(target.base_url);
@@ -54,13 +71,22 @@ class Client {
     this.renewing = null; // the one token refresh or login in flight
     this.credentialsRejected = ''; // sticky: retrying a bad password locks accounts
     this.cookieProblem = ''; // sticky: why the login's session cookie never comes back
+    this.tokenURL = target.token_url || ''; // or discovered from resource_url
+    this.resource = ''; // the RFC 8707 resource indicator, once discovered
+    this.dpop = target.dpop ? new DPoPSigner() : null;
+    this.digest = null; // the last Digest challenge answered, and its count
+  }
+
+  // The scheme the API sees from this client.
+  primaryScheme() {
+    return this.dpop ? 'dpop' : SCHEME_OF[this.t.auth];
   }
 
   // One protocol call. Every recovery has a budget, so a call is bounded no
   // matter what the server does.
   async call(method, path, body) {
-    const budget = { renew: 1, stepUp: 1, switchScheme: 1, waits: MAX_RETRY_AFTER_WAITS, portal: 1 };
-    let scheme = SCHEME_OF[this.t.auth];
+    const budget = { renew: 1, stepUp: 1, switchScheme: 1, waits: MAX_RETRY_AFTER_WAITS, portal: 1, nonce: 1, challenge: 1, discover: 1 };
+    let scheme = this.primaryScheme();
     let last = null;
     try {
       for (;;) {
@@ -94,7 +120,8 @@ class Client {
       }
     } catch (err) {
       const error = err instanceof GiveUp ? err.message : `request failed: ${describe(err)}`;
-      return { status: last ? last.status : 0, body: last ? last.text : '', error };
+      const status = last ? last.status : (err instanceof GiveUp && err.status) || 0;
+      return { status, body: last ? last.text : '', error };
     }
   }
 
@@ -106,9 +133,34 @@ class Client {
     const ours = challenges.find((c) => this.accepts(scheme, c.scheme));
     const code = ours ? ours.params.error : undefined;
 
+    // RFC 9449 §9: the token is good, the proof lacked the server's
+    // nonce. Retry once with it (send() kept it), same token.
+    if (scheme === 'dpop' && code === 'use_dpop_nonce' && res.status === 401) {
+      if (!res.headers.get('dpop-nonce') || !spend(budget, 'nonce')) throw new GiveUp(describeAnswer(res, ours, ' after a retry with the server\'s DPoP nonce'));
+      log('API asks for a DPoP nonce; retrying once with it');
+      return scheme;
+    }
+    // RFC 9470: the token is good, the authentication behind it too weak
+    // or too old. Authenticate again as the challenge says (a refresh
+    // would keep the old authentication).
+    if ((scheme === 'bearer' || scheme === 'dpop') && code === 'insufficient_user_authentication' && res.status === 401) {
+      await this.stepUpAuthentication(res, ours, budget);
+      return scheme;
+    }
+    // RFC 7616: answer the Digest challenge; a stale nonce (stale=true)
+    // means the password was right: answer the new nonce once.
+    if (scheme === 'digest' && ours && res.status === 401) return this.answerDigest(res, ours, used, budget);
+    // RFC 9728: a client that holds only the resource finds its
+    // authorization server from the 401, then gets a token for it.
+    if (this.t.resource_url && !this.tokenURL && res.status === 401) {
+      if (!spend(budget, 'discover')) throw new GiveUp(describeAnswer(res, ours, ' after discovery'));
+      await this.renew(used.key, () => this.discover(ours && ours.params.resource_metadata).then(() => this.grant()));
+      return scheme;
+    }
+
     // RFC 6750 §3.1: the token is good but too narrow. Servers should say
     // so with 403; some say 401.
-    if (scheme === 'bearer' && code === 'insufficient_scope' && [401, 403].includes(res.status)) {
+    if ((scheme === 'bearer' || scheme === 'dpop') && code === 'insufficient_scope' && [401, 403].includes(res.status)) {
       await this.stepUp(res, ours, budget);
       return scheme;
     }
@@ -132,7 +184,7 @@ class Client {
       // Logging in again would set the same cookie: say why it is missing.
       throw new GiveUp(`${this.cookieProblem}; the API answered ${describeAnswer(res, ours)}`);
     }
-    const renewable = scheme === 'session' || (scheme === 'bearer' && (!code || code === 'invalid_token'));
+    const renewable = scheme === 'session' || ((scheme === 'bearer' || scheme === 'dpop') && (!code || code === 'invalid_token'));
     if (!renewable || !spend(budget, 'renew')) {
       // basic, api-key: nothing to renew, a retry would be guessing.
       const after = budget.renew === 0 ? (scheme === 'session' ? ' after re-login' : ' after token refresh') : '';
@@ -160,6 +212,94 @@ class Client {
       throw new GiveUp(`step-up refused: asked for scope "${[...this.scopes].join(' ')}", the token endpoint granted ` +
         `"${[...this.granted].join(' ')}"; the API answered ${describeAnswer(res, challenge)}`);
     }
+  }
+
+  // RFC 9470 step-up: a new grant of the user's own (never a refresh,
+  // which keeps the old authentication), with the second factor when
+  // acr_values asks for mfa; concurrent calls share it.
+  async stepUpAuthentication(res, challenge, budget) {
+    const acr = challenge.params.acr_values || '';
+    const maxAge = challenge.params.max_age;
+    const wants = [acr && `acr_values="${acr}"`, maxAge !== undefined && `max_age=${maxAge}`].filter(Boolean).join(', ') || 'a stronger authentication';
+    if (this.t.auth !== 'oauth2-password' || !this.t.username || !this.t.password) {
+      throw new GiveUp(`${describeAnswer(res, challenge)}: the API asks the user to authenticate again (${wants}), and ${this.t.auth} has no user to authenticate`);
+    }
+    const mfa = acr.split(/\s+/).includes('mfa');
+    if (mfa && !this.t.otp_url) throw new GiveUp(`${describeAnswer(res, challenge)}: the API asks for ${wants}, and there is no otp_url to read a second factor from`);
+    if (!spend(budget, 'stepUp')) throw new GiveUp(`${describeAnswer(res, challenge)} after authenticating again for ${wants}`);
+    const extra = {};
+    if (acr) extra.acr_values = acr;
+    if (maxAge !== undefined) extra.max_age = String(maxAge);
+    log(`step-up authentication: the API asks for ${wants}; a new password grant${mfa ? ' with a one-time code' : ''}`);
+    await this.renew(this.accessToken, async () => this.grant(mfa ? { ...extra, otp: await this.readOTP() } : extra));
+  }
+
+  // Answers a Digest challenge (RFC 7616): the first one a call meets,
+  // and once more a stale=true one (the password was right, the nonce
+  // old). Any other refusal of a response is a wrong password: final.
+  answerDigest(res, challenge, used, budget) {
+    const p = challenge.params;
+    const stale = String(p.stale || '').toLowerCase() === 'true';
+    const algorithm = (p.algorithm || 'MD5').toUpperCase();
+    if (algorithm !== 'SHA-256') throw new GiveUp(`${describeAnswer(res, challenge)}: Digest algorithm ${algorithm}: this client answers SHA-256 only (RFC 7616)`);
+    if (!p.nonce || !(p.qop || '').split(/\s*,\s*/).includes('auth')) throw new GiveUp(`${describeAnswer(res, challenge)}: Digest challenge without a nonce or qop=auth`);
+    const answered = used.key !== '';
+    if (answered && !stale) throw new GiveUp(`${describeAnswer(res, challenge)}: the Digest response was refused without stale=true: username or password is wrong`);
+    if (!spend(budget, answered ? 'nonce' : 'challenge')) {
+      throw new GiveUp(`${describeAnswer(res, challenge)} after answering the Digest challenge${stale ? ' with the new nonce' : ''}`);
+    }
+    if (stale) log('Digest nonce is stale (stale=true); answering the new one');
+    this.digest = { realm: p.realm || '', nonce: p.nonce, opaque: p.opaque, nc: 0 };
+    return 'digest';
+  }
+
+  // The Authorization header answering the current Digest challenge for
+  // one request (RFC 7616 §3.4, qop=auth, SHA-256).
+  digestAuthorization(method, url) {
+    const d = this.digest;
+    d.nc += 1;
+    const u = new URL(url);
+    const uri = u.pathname + u.search;
+    const nc = d.nc.toString(16).padStart(8, '0');
+    const cnonce = crypto.randomBytes(16).toString('hex');
+    const h = (...parts) => crypto.createHash('sha256').update(parts.join(':')).digest('hex');
+    const response = h(h(this.t.username, d.realm, this.t.password), d.nonce, nc, cnonce, 'auth', h(method, uri));
+    const q = (v) => `"${String(v).replace(/(["\\])/g, '\\$1')}"`;
+    return `Digest username=${q(this.t.username)}, realm=${q(d.realm)}, uri=${q(uri)}, algorithm=SHA-256, nonce=${q(d.nonce)}, ` +
+      `nc=${nc}, cnonce=${q(cnonce)}, qop=auth, response=${q(response)}${d.opaque !== undefined ? `, opaque=${q(d.opaque)}` : ''}`;
+  }
+
+  // RFC 9728 then RFC 8414: the resource metadata the 401 named (or the
+  // well-known one for resource_url), checked to be about our resource;
+  // the first authorization server it names; its token endpoint, from
+  // metadata whose issuer is the one named. Tokens are then asked for
+  // with resource= (RFC 8707).
+  async discover(named) {
+    const resource = new URL(this.t.resource_url);
+    const url = named ? new URL(named, resource) : new URL(`/.well-known/oauth-protected-resource${resource.pathname.replace(/\/$/, '')}`, resource);
+    if (url.origin !== resource.origin) throw new GiveUp(`resource_metadata ${url.href} is on another origin than the resource ${resource.origin}: not following it (RFC 9728 §3)`);
+    const prm = await this.getJSON(url, 'resource metadata');
+    if (typeof prm.resource !== 'string' || prm.resource.replace(/\/$/, '') !== this.t.resource_url.replace(/\/$/, '')) {
+      throw new GiveUp(`resource metadata at ${url.href} is for ${JSON.stringify(prm.resource)}, not ${this.t.resource_url} (RFC 9728 §3.3)`);
+    }
+    const issuer = Array.isArray(prm.authorization_servers) ? prm.authorization_servers[0] : undefined;
+    if (typeof issuer !== 'string') throw new GiveUp(`resource metadata at ${url.href} names no authorization_servers`);
+    const iss = new URL(issuer);
+    const asURL = new URL(`/.well-known/oauth-authorization-server${iss.pathname.replace(/\/$/, '')}`, iss);
+    const asm = await this.getJSON(asURL, 'authorization server metadata');
+    if (asm.issuer !== issuer) throw new GiveUp(`authorization server metadata at ${asURL.href} has issuer ${JSON.stringify(asm.issuer)}, not ${issuer} (RFC 8414 §3.3)`);
+    if (typeof asm.token_endpoint !== 'string') throw new GiveUp(`authorization server metadata at ${asURL.href} has no token_endpoint`);
+    this.tokenURL = asm.token_endpoint;
+    this.resource = prm.resource;
+    log(`discovered the token endpoint ${this.tokenURL} for resource ${this.resource}`);
+  }
+
+  async getJSON(url, what) {
+    const res = await timedFetch(url, { headers: { Accept: 'application/json' }, redirect: 'manual' });
+    const text = await res.text();
+    const json = jsonObject(text);
+    if (res.status !== 200 || !json) throw new GiveUp(`${what} at ${url.href}: ${describeAnswer({ status: res.status, text })}`);
+    return json;
   }
 
   // The server asks for another scheme: resend once with it if this client
@@ -215,8 +355,20 @@ class Client {
     if (this.credentialsRejected) throw new GiveUp(this.credentialsRejected);
     switch (scheme) {
       case 'bearer':
-        if (!this.accessToken) await this.renew('', () => this.refresh());
-        return { key: this.accessToken, headers: { Authorization: `Bearer ${this.accessToken}` } };
+      case 'dpop': {
+        // A client that must discover its token endpoint first calls
+        // without a token: the 401 says where to get one.
+        if (!this.accessToken && !this.mustDiscover()) await this.renew('', () => this.refresh());
+        const token = this.accessToken;
+        if (!token) return { key: '', headers: {} };
+        if (scheme === 'bearer') return { key: token, headers: { Authorization: `Bearer ${token}` } };
+        // A proof per request (and per redirect hop): send() signs it.
+        return { key: token, headers: (method, url) => ({ Authorization: `DPoP ${token}`, DPoP: this.dpop.proof(method, url, token) }) };
+      }
+      case 'digest':
+        // The first call goes without: the challenge carries the nonce.
+        if (!this.digest) return { key: '', headers: {} };
+        return { key: this.digest.nonce, headers: (method, url) => ({ Authorization: this.digestAuthorization(method, url) }) };
       case 'session': {
         if (this.cookies.size === 0 && !this.cookieProblem) await this.renew('', () => this.login());
         // A session cookie that cannot come back is not sent, as a browser
@@ -241,7 +393,13 @@ class Client {
     if (scheme === 'basic') return Boolean(this.t.username && this.t.password) && ['oauth2-password', 'session', 'basic'].includes(this.t.auth);
     if (scheme === 'apikey') return Boolean(this.t.api_key);
     if (scheme === 'bearer') return this.t.auth.startsWith('oauth2-');
+    if (scheme === 'dpop') return Boolean(this.dpop);
+    if (scheme === 'digest') return this.t.auth === 'digest' && Boolean(this.t.username && this.t.password);
     return false;
+  }
+
+  mustDiscover() {
+    return Boolean(this.t.resource_url) && !this.tokenURL;
   }
 
   accepts(current, asked) {
@@ -276,16 +434,20 @@ class Client {
   }
 
   hasPrimaryCredentials() {
-    return this.t.auth === 'oauth2-client-credentials' || Boolean(this.t.username && this.t.password);
+    return ['oauth2-client-credentials', 'oauth2-device-code'].includes(this.t.auth) || Boolean(this.t.username && this.t.password);
   }
 
-  async grant() {
+  // A new token from the primary credentials; extra goes into the form
+  // (a step-up's acr_values and one-time code).
+  async grant(extra = {}) {
+    if (this.t.auth === 'oauth2-device-code') return this.deviceGrant();
     const password = this.t.auth === 'oauth2-password';
     const form = password
       ? { grant_type: 'password', username: this.t.username, password: this.t.password }
       : { grant_type: 'client_credentials' };
     const scopes = [...this.scopes];
     if (scopes.length > 0) form.scope = scopes.join(' ');
+    Object.assign(form, extra);
     try {
       try {
         return this.storeToken(await this.tokenRequest(form), scopes);
@@ -302,8 +464,51 @@ class Client {
     }
   }
 
-  async tokenRequest(form) {
-    const headers = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
+  // RFC 8628: ask for a device code, show the user code (here: the
+  // log), poll the token endpoint at the interval, 5 s slower after each
+  // slow_down, and stop naming access_denied or expired_token.
+  async deviceGrant() {
+    const url = this.t.device_authorization_url;
+    if (!url) throw new GiveUp('device flow: the target has no device_authorization_url');
+    const scopes = [...this.scopes];
+    const res = await this.postForm(url, scopes.length > 0 ? { scope: scopes.join(' ') } : {});
+    const text = await res.text();
+    const da = jsonObject(text) || {};
+    if (res.status !== 200 || typeof da.device_code !== 'string') {
+      throw new GiveUp(`device authorization failed: ${describeAnswer({ status: res.status, text })}`, res.status);
+    }
+    log(`device flow: the user enters ${da.user_code} at ${da.verification_uri}`);
+    let interval = (Number(da.interval) > 0 ? Number(da.interval) : 5) * 1000; // §3.2: 5 s when absent
+    const deadline = Date.now() + (Number(da.expires_in) > 0 ? Number(da.expires_in) : 1800) * 1000;
+    // The first poll at once (the user may have approved already), then
+    // one every interval.
+    for (let first = true; ; first = false) {
+      if (!first) await sleep(interval);
+      try {
+        return this.storeToken(await this.tokenRequest({ grant_type: DEVICE_CODE_GRANT, device_code: da.device_code }), scopes);
+      } catch (err) {
+        if (!(err instanceof TokenError)) throw err;
+        const pending = err.code === 'authorization_pending' || err.code === 'slow_down';
+        if (pending && Date.now() < deadline + interval) {
+          if (err.code === 'slow_down') {
+            interval += 5000; // §3.5: for this and every later poll
+            log(`device flow: slow_down; polling every ${interval / 1000}s from now on`);
+          }
+          continue;
+        }
+        const why = {
+          access_denied: 'the user denied the authorization (access_denied)',
+          expired_token: 'the device code expired before the user approved (expired_token); start over with a new code',
+        }[err.code] || (pending ? `the device code expired (expires_in ${da.expires_in}s passed, the server still says ${err.code})` : 'the token endpoint refused the poll');
+        throw new GiveUp(`device flow stopped: ${why}: ${err.message}`, err.status);
+      }
+    }
+  }
+
+  // A form POST to an endpoint of the authorization server, the client
+  // authenticated as RFC 6749 §2.3.1 says; extra headers (a DPoP proof).
+  postForm(url, form, extra = {}) {
+    const headers = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...extra };
     if (this.t.client_secret) {
       // RFC 6749 §2.3.1: id and secret are form-encoded inside Basic.
       const pair = `${encodeURIComponent(this.t.client_id)}:${encodeURIComponent(this.t.client_secret)}`;
@@ -312,12 +517,32 @@ class Client {
       form = { ...form, client_id: this.t.client_id };
     }
     // Never follow a redirect with client credentials and a password in it.
-    const res = await timedFetch(this.t.token_url, { method: 'POST', headers, body: new URLSearchParams(form).toString(), redirect: 'manual' });
-    const text = await res.text();
-    if (res.status !== 200) throw new TokenError(res.status, text);
-    const json = jsonObject(text) || {};
-    if (!json.access_token) throw new GiveUp(`token endpoint answered 200 without an access_token: ${firstLine(text)}`);
-    return json;
+    return timedFetch(url, { method: 'POST', headers, body: new URLSearchParams(form).toString(), redirect: 'manual' });
+  }
+
+  // One token request, with the resource indicator once discovered
+  // (RFC 8707) and, for DPoP, a proof, signed again once with the
+  // server's nonce when it answers use_dpop_nonce (RFC 9449 §8).
+  async tokenRequest(form) {
+    if (!this.tokenURL) throw new GiveUp('no token endpoint: the target has no token_url and none was discovered');
+    if (this.resource) form = { ...form, resource: this.resource };
+    for (let nonceRetries = 1; ; nonceRetries--) {
+      const res = await this.postForm(this.tokenURL, form, this.dpop ? { DPoP: this.dpop.proof('POST', this.tokenURL) } : {});
+      if (this.dpop) this.dpop.remember(this.tokenURL, res.headers.get('dpop-nonce'));
+      const text = await res.text();
+      if (res.status !== 200) {
+        const err = new TokenError(res.status, text);
+        if (this.dpop && err.code === 'use_dpop_nonce' && res.headers.get('dpop-nonce') && nonceRetries > 0) {
+          log('token endpoint asks for a DPoP nonce; retrying once with it');
+          continue;
+        }
+        throw err;
+      }
+      const json = jsonObject(text) || {};
+      if (!json.access_token) throw new GiveUp(`token endpoint answered 200 without an access_token: ${firstLine(text)}`);
+      if (this.dpop && String(json.token_type).toLowerCase() !== 'dpop') log(`asked for a DPoP-bound token, got token_type ${json.token_type}`);
+      return json;
+    }
   }
 
   // asked: the scopes the request asked for, which the token has unless
@@ -398,9 +623,12 @@ class Client {
     const origin = current.origin;
     for (let hops = 0; ; hops++) {
       const same = current.origin === origin;
-      const headers = { Accept: 'application/json', ...(same ? authHeaders : {}) };
+      // A function signs for this hop (a DPoP proof names method and URL).
+      const auth = !same ? {} : typeof authHeaders === 'function' ? authHeaders(method, current) : authHeaders;
+      const headers = { Accept: 'application/json', ...auth };
       if (body != null) headers['Content-Type'] = 'application/json';
       const res = await timedFetch(current, { method, headers, body: body ?? undefined, redirect: 'manual' });
+      if (same && this.dpop) this.dpop.remember(current, res.headers.get('dpop-nonce'));
       if (same && this.t.auth === 'session') this.acceptCookies(res.headers, current); // session rotation
       const location = res.headers.get('location');
       if (![301, 302, 303, 307, 308].includes(res.status) || !location) {
@@ -417,6 +645,40 @@ class Client {
       current = next;
     }
   }
+}
+
+// RFC 9449 proofs: one P-256 key per client (a token is bound to it),
+// one ES256 JWS per request carrying the public key, the method and URL,
+// the hash of the access token it comes with, and the last nonce the
+// server at that origin supplied.
+class DPoPSigner {
+  constructor() {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    this.key = privateKey;
+    const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+    this.jwk = { kty, crv, x, y };
+    this.nonces = new Map(); // origin -> the last DPoP-Nonce it sent
+  }
+
+  remember(url, nonce) {
+    if (nonce) this.nonces.set(new URL(url).origin, nonce);
+  }
+
+  proof(method, url, accessToken) {
+    const u = new URL(url);
+    const claims = { jti: crypto.randomUUID(), htm: method, htu: u.origin + u.pathname, iat: Math.floor(Date.now() / 1000) };
+    if (accessToken) claims.ath = base64url(crypto.createHash('sha256').update(accessToken).digest());
+    const nonce = this.nonces.get(u.origin);
+    if (nonce) claims.nonce = nonce;
+    const input = `${base64url(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: this.jwk }))}.${base64url(JSON.stringify(claims))}`;
+    // JWS wants r||s (IEEE P1363), not the DER node signs by default.
+    const signature = crypto.sign('sha256', Buffer.from(input), { key: this.key, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${base64url(signature)}`;
+  }
+}
+
+function base64url(data) {
+  return Buffer.from(data).toString('base64url');
 }
 
 function spend(budget, what) {
@@ -614,7 +876,8 @@ function main() {
         log(`configured for ${client.t.auth} at ${client.base.origin}`);
         answer({ id, ok: true });
       } catch (err) {
-        answer({ id, ok: false, error: `bad target: ${err.message}` });
+        if (err instanceof Unsupported) answer({ id, ok: false, unsupported: true, error: err.message });
+        else answer({ id, ok: false, error: `bad target: ${err.message}` });
       }
     } else if (op === 'call') {
       // Not awaited: concurrent calls must run concurrently.

@@ -5,12 +5,13 @@
 // Glue: protocol only; a non-2xx answer is reported as an error naming the
 // status, with the body handed back, as a caller of fetch would.
 import { OAuth2Client, OAuth2Fetch } from '@badgateway/oauth2-client';
-import { serve, Unsupported } from './protocol.mjs';
+import { serve, Unsupported, refuseUnspoken } from './protocol.mjs';
 
 serve((t) => {
   if (t.auth !== 'oauth2-client-credentials' && t.auth !== 'oauth2-password') {
-    throw new Unsupported(`@badgateway/oauth2-client does ${t.auth} only as an OAuth2 grant`);
+    throw new Unsupported(`@badgateway/oauth2-client has no ${t.auth}: its grants are client_credentials, password, authorization_code and refresh_token`);
   }
+  refuseUnspoken(t, '@badgateway/oauth2-client');
   const client = new OAuth2Client({ server: t.base_url, clientId: t.client_id, clientSecret: t.client_secret, tokenEndpoint: t.token_url });
   const scope = t.scopes || [];
   const fw = new OAuth2Fetch({

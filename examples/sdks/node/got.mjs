@@ -4,10 +4,11 @@
 // Glue: the token requests (got has no OAuth client) and the protocol. got
 // throws HTTPError for a non-2xx answer; its message and the body go back.
 import got from 'got';
-import { serve, tokenRequest, firstGrant } from './protocol.mjs';
+import { serve, tokenRequest, firstGrant, refuseUnspoken } from './protocol.mjs';
 
 serve(async (t) => {
   const grant = firstGrant(t);
+  refuseUnspoken(t, 'got (the docs hook)');
   let refresh = t.refresh_token || '';
   const renew = async () => {
     const tok = await tokenRequest(t, refresh ? { grant_type: 'refresh_token', refresh_token: refresh } : grant)

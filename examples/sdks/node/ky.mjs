@@ -5,10 +5,11 @@
 // Glue: the token requests (ky has no OAuth client) and the protocol. ky
 // throws HTTPError for a non-2xx answer; its message and the body go back.
 import ky from 'ky';
-import { serve, tokenRequest, firstGrant } from './protocol.mjs';
+import { serve, tokenRequest, firstGrant, refuseUnspoken } from './protocol.mjs';
 
 serve((t) => {
   const grant = firstGrant(t);
+  refuseUnspoken(t, 'ky (the README hook)');
   let token = t.access_token || '';
   let refresh = t.refresh_token || '';
   const renew = async () => {

@@ -69,6 +69,14 @@ export function firstGrant(t) {
   switch (t.auth) {
     case 'oauth2-client-credentials': return { grant_type: 'client_credentials', scope };
     case 'oauth2-password': return { grant_type: 'password', username: t.username, password: t.password, scope };
-    default: throw new Unsupported(`auth kind ${t.auth} is not an OAuth2 grant`);
+    default: throw new Unsupported(`auth kind ${t.auth}: the token glue makes only the client_credentials and password grants`);
   }
+}
+
+// The OAuth 2.1 target fields an SDK here cannot honour, answered
+// unsupported (a SKIP): none signs DPoP proofs (RFC 9449) or finds its
+// authorization server from the resource's 401 (RFC 9728).
+export function refuseUnspoken(t, sdk) {
+  if (t.dpop) throw new Unsupported(`${sdk} signs no DPoP proofs (RFC 9449): it sends its token as Bearer`);
+  if (t.resource_url && !t.token_url) throw new Unsupported(`${sdk} does not discover its authorization server from the resource's 401 (RFC 9728): it needs a token endpoint`);
 }

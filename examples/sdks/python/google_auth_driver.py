@@ -34,6 +34,8 @@ class Driver:
     def __init__(self, t):
         if t["auth"] != "oauth2-password":
             raise NotImplementedError("google-auth's user Credentials refresh with a refresh token: auth %s gives none" % t["auth"])
+        if t.get("dpop") or (t.get("resource_url") and not t.get("token_url")):
+            raise NotImplementedError("google-auth's Credentials sign no DPoP proofs and need a token_uri: no discovery from the resource")
         self.t, self.base, self.session, self.mu = t, t["base_url"], None, threading.Lock()
 
     def authorized(self):
