@@ -99,7 +99,7 @@ var ErrNotJudgeable = errors.New("cannot be judged from traffic alone")
 var trafficKinds = map[scenarios.Recovery]func(fakeserver.Entry) bool{
 	scenarios.Refresh:      apiRefusal,
 	scenarios.Relogin:      func(e fakeserver.Entry) bool { return apiRefusal(e) || IsAuthRequest(e) && e.Status >= 400 },
-	scenarios.FailFast:     func(e fakeserver.Entry) bool { return (IsAPICall(e) || IsAuthRequest(e)) && e.Status >= 400 },
+	scenarios.FailFast:     func(e fakeserver.Entry) bool { return e.Status >= 400 },
 	scenarios.Backoff:      func(e fakeserver.Entry) bool { return IsAPICall(e) && e.Status >= 400 && (isEdgeBlock(e) || e.RetryAfter != "") },
 	scenarios.SwitchScheme: reasonIs(journal.WrongScheme),
 	scenarios.StepUp:       reasonIs(journal.InsufficientScope),
@@ -168,7 +168,7 @@ func JudgeTraffic(kind scenarios.Recovery, entries []fakeserver.Entry, o Traffic
 var triggerWords = map[scenarios.Recovery]string{
 	scenarios.Refresh:      "401 from the API",
 	scenarios.Relogin:      "401 from the API nor refused login",
-	scenarios.FailFast:     "refused API call or login",
+	scenarios.FailFast:     "refused request",
 	scenarios.Backoff:      "refusal from an edge layer or with Retry-After",
 	scenarios.SwitchScheme: "wrong_scheme refusal",
 	scenarios.StepUp:       "insufficient_scope refusal",
@@ -182,7 +182,11 @@ func describeWindow(res TrafficResult, since int64) string {
 		}
 		return "the journal is empty"
 	}
-	return fmt.Sprintf("the window (%s, seq %d-%d)", plural(res.Entries, "entry"), res.First, res.Last)
+	n := "1 entry"
+	if res.Entries != 1 {
+		n = fmt.Sprintf("%d entries", res.Entries)
+	}
+	return fmt.Sprintf("the window (%s, seq %d-%d)", n, res.First, res.Last)
 }
 
 func kindList() string {
@@ -241,16 +245,26 @@ func next(e fakeserver.Entry) place {
 
 // trafficSteps rebuilds steps and calls from a window (see the comment at
 // the top of this file).
+//
+// One ambiguity needs care: a request that resends the very credential
+// just refused at the same place is either a blind retry of that call or
+// another call in flight that left before the refusal came back. Each
+// such request starts a call of its own for now; a correct client's
+// concurrent calls are all retried with the new credential, so one that
+// never is was a blind retry after all, and folds into the call it
+// resent (which then shows its loop).
 func trafficSteps(window []fakeserver.Entry) []StepRecord {
 	type call struct {
-		first, last fakeserver.Entry
-		step        int
+		last   fakeserver.Entry
+		step   int
+		blind  *call // the call it may be a blind retry of
+		closed bool  // answered, or followed up
 	}
 	var (
 		steps   []StepRecord
 		calls   []*call
-		waiting = map[place][]*call{}
-		open    int // calls waiting on a follow-up
+		waiting = map[place][]*call{} // refused calls awaiting a follow-up
+		open    int
 		pending []fakeserver.Entry
 	)
 	for _, e := range window {
@@ -264,15 +278,23 @@ func trafficSteps(window []fakeserver.Entry) []StepRecord {
 		}
 		at := place{e.Host, e.Path}
 		var c *call
-		if q := waiting[at]; len(q) > 0 {
+		q := waiting[at]
+		switch {
+		case len(q) > 0 && !resent(q[0].last, e):
 			c, waiting[at] = q[0], q[1:]
 			open--
 			c.last = e
-		} else {
+		default:
 			if open == 0 || len(steps) == 0 {
 				steps = append(steps, StepRecord{Index: len(steps), Call: adapter.Call{Method: e.Method, Path: e.Path}})
 			}
-			c = &call{first: e, last: e, step: len(steps) - 1}
+			c = &call{last: e, step: len(steps) - 1}
+			if len(q) > 0 {
+				c.blind = q[0]
+				for c.blind.blind != nil {
+					c.blind = c.blind.blind
+				}
+			}
 			calls = append(calls, c)
 		}
 		// A follow-up comes while its call is open, so no step began
@@ -281,19 +303,23 @@ func trafficSteps(window []fakeserver.Entry) []StepRecord {
 		st.Entries = append(st.Entries, pending...)
 		pending = nil
 		st.Entries = append(st.Entries, e)
-		if e.Status >= 300 {
+		c.closed = e.Status < 300
+		if !c.closed {
 			to := next(e)
 			waiting[to] = append(waiting[to], c)
 			open++
 		}
 	}
 	if len(steps) == 0 {
-		// Only token or login traffic (a fail-fast login refused before
-		// any API call): one step of no call.
+		// No API call (a login or an authorization request refused
+		// before any): one step whose one call ended as the last answer.
 		return []StepRecord{{Entries: pending, Results: []adapter.Result{{Status: lastStatus(pending)}}}}
 	}
 	steps[len(steps)-1].Entries = append(steps[len(steps)-1].Entries, pending...)
 	for _, c := range calls {
+		if c.blind != nil && !c.closed {
+			continue // a blind retry: it belongs to c.blind
+		}
 		r := adapter.Result{Status: c.last.Status}
 		if c.last.Response != nil {
 			r.Body = c.last.Response.Body
@@ -301,6 +327,16 @@ func trafficSteps(window []fakeserver.Entry) []StepRecord {
 		steps[c.step].Results = append(steps[c.step].Results, r)
 	}
 	return steps
+}
+
+// resent reports whether request e sends again the credential refusal
+// turned away, from the same layer that refused it: a back-off retry
+// after an edge block or Retry-After, and a redirect's next hop, are
+// follow-ups even with the same credential.
+func resent(refusal, e fakeserver.Entry) bool {
+	return e.Credential == refusal.Credential && e.Scheme == refusal.Scheme &&
+		(refusal.Status == 401 || refusal.Status == 403) && !isEdgeBlock(refusal) && refusal.RetryAfter == "" &&
+		refusal.Origin != journal.OtherOrigin
 }
 
 func lastStatus(es []fakeserver.Entry) int {

@@ -23,7 +23,17 @@ import (
 // so the table cannot drift from what is measured.
 var parityGaps = map[string]map[string]string{
 	"resilient": {},
-	"naive":     {},
+	"naive": {
+		// naive sends the session cookie wherever it goes, so the server
+		// never refuses it: the journal shows two healthy requests, and
+		// what was wrong (a cookie for another domain, sent anyway) is
+		// in no entry. run knows the scenario refuses a correct client.
+		"cookie-domain-mismatch": "nothing to judge: no refusal in the window",
+		// naive asks for every scope up front, so the route never says
+		// insufficient_scope: run passes a client that was never put to
+		// the test, judge says so.
+		"scope-mismatch": "nothing to judge: no insufficient_scope in the window",
+	},
 }
 
 // expectOf is what a user tells `judge --expect` about a scenario: how a
