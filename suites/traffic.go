@@ -60,7 +60,10 @@ var Expectations = []Expectation{ExpectSuccess, ExpectFailure, ExpectAny}
 
 // TrafficOptions narrow and tune JudgeTraffic.
 type TrafficOptions struct {
-	// Since is the first journal seq the window holds; 0 takes it all.
+	// Since leaves out the entries up to and including this seq, as
+	// GET /__admin/journal?since= and `authchaos journal --since` do:
+	// note the last seq before a test, judge what came after. 0 takes
+	// the whole journal.
 	Since int64
 	// Expect overrides how the last call should end. A fail-fast window
 	// ends refused by default; a window where even a correct client
@@ -121,7 +124,8 @@ func TrafficKinds() []scenarios.Recovery {
 	return out
 }
 
-// JudgeTraffic judges a journal window by a recovery kind alone: no
+// JudgeTraffic judges a journal window (the entries after o.Since) by a
+// recovery kind alone: no
 // workload, no client results. It fails only on a kind it cannot judge
 // (unknown, or ErrNotJudgeable); everything about the traffic is in the
 // result.
@@ -133,7 +137,7 @@ func JudgeTraffic(kind scenarios.Recovery, entries []fakeserver.Entry, o Traffic
 		}
 		return TrafficResult{}, fmt.Errorf("unknown recovery kind %q (valid: %s)", kind, kindList())
 	}
-	window := Filter(entries, func(e fakeserver.Entry) bool { return e.Seq >= o.Since })
+	window := Filter(entries, func(e fakeserver.Entry) bool { return e.Seq > o.Since })
 	sort.SliceStable(window, func(i, j int) bool { return window[i].Seq < window[j].Seq })
 	res := TrafficResult{Recovery: kind, Expect: o.Expect, Entries: len(window)}
 	if res.Expect == ExpectKindDefault {
@@ -178,7 +182,7 @@ var triggerWords = map[scenarios.Recovery]string{
 func describeWindow(res TrafficResult, since int64) string {
 	if res.Entries == 0 {
 		if since > 0 {
-			return fmt.Sprintf("the journal has no entry from seq %d on", since)
+			return fmt.Sprintf("the journal has no entry after seq %d", since)
 		}
 		return "the journal is empty"
 	}

@@ -38,8 +38,9 @@ refreshed once per expiry, backed off as Retry-After said, leaked nothing.
 It reads the journal of a running server (--server, GET /__admin/journal)
 or a saved one (--journal FILE, - for stdin): the JSON array the admin API
 returns, the JSON lines of 'authchaos journal --json', or a JSON report of
-a run that holds one scenario's journal. --since SEQ judges only entries
-from SEQ on (take it from 'authchaos journal' before your test starts).
+a run that holds one scenario's journal. --since SEQ judges only the entries
+after SEQ, as 'authchaos journal --since' prints them: note the last seq
+before your test starts.
 
 Kinds: ` + kindNames() + `.
 
@@ -61,7 +62,7 @@ to leak on); 2 bad usage or a journal that cannot be read.`,
 	fl.StringVar(&f.recovery, "recovery", "", "recovery `KIND` to judge by (required): "+kindNames())
 	fl.StringVar(&f.server, "server", "", "read the journal of the running authchaos serve at `URL`")
 	fl.StringVar(&f.journal, "journal", "", "read a saved journal from `FILE` (- for stdin)")
-	fl.StringVar(&f.since, "since", "", "judge only entries from journal `SEQ` on")
+	fl.StringVar(&f.since, "since", "", "judge only the entries after this `SEQ`")
 	fl.StringVar(&f.expect, "expect", "", "how the last call should end: "+expectNames()+" (default: the kind's)")
 	fl.BoolVar(&f.json, "json", false, "print the verdict as JSON")
 	return cmd
@@ -88,7 +89,7 @@ func runJudge(cmd *cobra.Command, f judgeFlags) error {
 	if err != nil {
 		return err
 	}
-	entries, source, err := readJournal(cmd.Context(), cmd.InOrStdin(), f)
+	entries, source, err := readJournal(cmd.Context(), cmd.InOrStdin(), f, opts.Since)
 	if err != nil {
 		return err
 	}
@@ -161,7 +162,7 @@ func judgeOptions(f judgeFlags) (suites.TrafficOptions, scenarios.Recovery, erro
 const maxJournalFile = 256 << 20
 
 // readJournal fetches the journal the flags name, and says where from.
-func readJournal(ctx context.Context, stdin io.Reader, f judgeFlags) ([]fakeserver.Entry, string, error) {
+func readJournal(ctx context.Context, stdin io.Reader, f judgeFlags, since int64) ([]fakeserver.Entry, string, error) {
 	if f.server != "" {
 		c, err := dial(f.server)
 		if err != nil {
@@ -169,7 +170,7 @@ func readJournal(ctx context.Context, stdin io.Reader, f judgeFlags) ([]fakeserv
 		}
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		es, err := c.Journal(ctx, 0)
+		es, err := c.Journal(ctx, since)
 		if err != nil {
 			return nil, "", fmt.Errorf("read the journal of %s: %w", c.URL(), err)
 		}
