@@ -100,10 +100,15 @@ var ErrNotJudgeable = errors.New("cannot be judged from traffic alone")
 // trafficKinds are the kinds JudgeTraffic judges, with what triggers each:
 // the first entry of the window that puts a client to that test.
 var trafficKinds = map[scenarios.Recovery]func(fakeserver.Entry) bool{
-	scenarios.Refresh:      apiRefusal,
-	scenarios.Relogin:      func(e fakeserver.Entry) bool { return apiRefusal(e) || IsAuthRequest(e) && e.Status >= 400 },
-	scenarios.FailFast:     func(e fakeserver.Entry) bool { return e.Status >= 400 },
-	scenarios.Backoff:      func(e fakeserver.Entry) bool { return IsAPICall(e) && e.Status >= 400 && (isEdgeBlock(e) || e.RetryAfter != "") },
+	scenarios.Refresh:  apiRefusal,
+	scenarios.Relogin:  func(e fakeserver.Entry) bool { return apiRefusal(e) || IsAuthRequest(e) && e.Status >= 400 },
+	scenarios.FailFast: func(e fakeserver.Entry) bool { return e.Status >= 400 },
+	// A layer in front answering instead of the API (a block, or a
+	// captive portal's redirect to its page), or a refusal that says
+	// when to come back.
+	scenarios.Backoff: func(e fakeserver.Entry) bool {
+		return IsAPICall(e) && (isEdgeBlock(e) && e.Status >= 300 || e.Status >= 400 && e.RetryAfter != "")
+	},
 	scenarios.SwitchScheme: reasonIs(journal.WrongScheme),
 	scenarios.StepUp:       reasonIs(journal.InsufficientScope),
 	scenarios.NoLeak:       func(e fakeserver.Entry) bool { return e.Reason == journal.Redirect || e.Origin == journal.OtherOrigin },
@@ -173,7 +178,7 @@ var triggerWords = map[scenarios.Recovery]string{
 	scenarios.Refresh:      "401 from the API",
 	scenarios.Relogin:      "401 from the API nor refused login",
 	scenarios.FailFast:     "refused request",
-	scenarios.Backoff:      "refusal from an edge layer or with Retry-After",
+	scenarios.Backoff:      "answer from an edge layer nor refusal with Retry-After",
 	scenarios.SwitchScheme: "wrong_scheme refusal",
 	scenarios.StepUp:       "insufficient_scope refusal",
 	scenarios.NoLeak:       "redirect nor request to another origin",
@@ -259,6 +264,7 @@ func next(e fakeserver.Entry) place {
 // resent (which then shows its loop).
 func trafficSteps(window []fakeserver.Entry) []StepRecord {
 	type call struct {
+		home   place // where it was first sent
 		last   fakeserver.Entry
 		step   int
 		blind  *call // the call it may be a blind retry of
@@ -269,6 +275,10 @@ func trafficSteps(window []fakeserver.Entry) []StepRecord {
 		calls   []*call
 		waiting = map[place][]*call{} // refused calls awaiting a follow-up
 		open    int
+		// Calls a redirect took to another origin that answered: a
+		// client that did not take that page for the API's answer (a
+		// captive portal's) comes back home, and the call goes on.
+		away    = map[place][]*call{}
 		pending []fakeserver.Entry
 	)
 	for _, e := range window {
@@ -288,11 +298,14 @@ func trafficSteps(window []fakeserver.Entry) []StepRecord {
 			c, waiting[at] = q[0], q[1:]
 			open--
 			c.last = e
+		case len(q) == 0 && len(away[at]) > 0:
+			c, away[at] = away[at][0], away[at][1:]
+			c.last = e
 		default:
 			if open == 0 || len(steps) == 0 {
 				steps = append(steps, StepRecord{Index: len(steps), Call: adapter.Call{Method: e.Method, Path: e.Path}})
 			}
-			c = &call{last: e, step: len(steps) - 1}
+			c = &call{home: at, last: e, step: len(steps) - 1}
 			if len(q) > 0 {
 				c.blind = q[0]
 				for c.blind.blind != nil {
@@ -301,17 +314,20 @@ func trafficSteps(window []fakeserver.Entry) []StepRecord {
 			}
 			calls = append(calls, c)
 		}
-		// A follow-up comes while its call is open, so no step began
-		// since: the call's step is the current one.
-		st := &steps[c.step]
+		// What happens now is the current step's evidence, whichever
+		// call it belongs to.
+		st := &steps[len(steps)-1]
 		st.Entries = append(st.Entries, pending...)
 		pending = nil
 		st.Entries = append(st.Entries, e)
 		c.closed = e.Status < 300
-		if !c.closed {
+		switch {
+		case !c.closed:
 			to := next(e)
 			waiting[to] = append(waiting[to], c)
 			open++
+		case e.Origin == journal.OtherOrigin && c.home != at:
+			away[c.home] = append(away[c.home], c)
 		}
 	}
 	if len(steps) == 0 {

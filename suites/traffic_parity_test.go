@@ -22,7 +22,16 @@ import (
 // parity table says the same; the spec fails when a gap opens or closes,
 // so the table cannot drift from what is measured.
 var parityGaps = map[string]map[string]string{
-	"resilient": {},
+	"resilient":                        {},
+	"resilient+no-retry-after-refresh": {},
+	"resilient+refresh-loop":           {},
+	"resilient+refresh-on-403":         {},
+	"resilient+leak-on-redirect":       {},
+	"resilient+ignore-retry-after":     {},
+	"resilient+reuse-rotated-refresh":  {},
+	"resilient+no-single-flight":       {},
+	"resilient+retry-wrong-password":   {},
+	"resilient+no-replaced-check":      {},
 	"naive": {
 		// naive sends the session cookie wherever it goes, so the server
 		// never refuses it: the journal shows two healthy requests, and
@@ -34,6 +43,18 @@ var parityGaps = map[string]map[string]string{
 		// the test, judge says so.
 		"scope-mismatch": "nothing to judge: no insufficient_scope in the window",
 	},
+}
+
+// labelled is the scenario, variant included, a result is labelled with.
+func labelled(label string) *scenarios.Scenario {
+	GinkgoHelper()
+	id, given, err := scenarios.ParseLabel(label)
+	Expect(err).NotTo(HaveOccurred(), label)
+	sc, ok := scenarios.Lookup(id)
+	Expect(ok).To(BeTrue(), label)
+	sc, err = sc.With(given)
+	Expect(err).NotTo(HaveOccurred(), label)
+	return sc
 }
 
 // expectOf is what a user tells `judge --expect` about a scenario: how a
@@ -58,12 +79,25 @@ func expectOf(sc *scenarios.Scenario) suites.Expectation {
 // its recovery kind, agrees with run's verdict for the reference client
 // and the naive client.
 var _ = Describe("JudgeTraffic parity with run", func() {
-	for _, client := range []struct {
-		name    string
-		factory adapter.Factory
-	}{{"resilient", resilient.Factory()}, {"naive", naive.Factory()}} {
+	type client struct {
+		name     string
+		factory  adapter.Factory
+		variants bool
+	}
+	// The two clients of the issue, over every variant too, and the
+	// reference client broken by each known bug, whose failures are the
+	// ones judge must find without the workload.
+	clients := []client{{"resilient", resilient.Factory(), true}, {"naive", naive.Factory(), true}}
+	for _, name := range resilient.BugNames() {
+		bugs, err := resilient.ParseBug(name)
+		if err != nil {
+			panic(err)
+		}
+		clients = append(clients, client{"resilient+" + name, resilient.Factory(resilient.WithBugs(bugs)), false})
+	}
+	for _, client := range clients {
 		It("gives "+client.name+" run's verdict in every catalog scenario it can judge", func(ctx SpecContext) {
-			rep, err := suites.Run(ctx, suites.Options{Client: client.name, Factory: client.factory})
+			rep, err := suites.Run(ctx, suites.Options{Client: client.name, Factory: client.factory, Variants: client.variants})
 			Expect(err).NotTo(HaveOccurred())
 			var agree, judged, skipped int
 			var notJudgeable []string
@@ -74,8 +108,7 @@ var _ = Describe("JudgeTraffic parity with run", func() {
 					skipped++
 					continue
 				}
-				sc, ok := scenarios.Lookup(r.Scenario)
-				Expect(ok).To(BeTrue(), r.Scenario)
+				sc := labelled(r.Scenario)
 				tr, err := suites.JudgeTraffic(sc.Recovery, r.Journal, suites.TrafficOptions{Expect: expectOf(sc)})
 				if errors.Is(err, suites.ErrNotJudgeable) {
 					notJudgeable = append(notJudgeable, r.Scenario)
