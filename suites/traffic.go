@@ -170,7 +170,7 @@ func JudgeTraffic(kind scenarios.Recovery, entries []fakeserver.Entry, o Traffic
 		res.Verdict, res.Detail = Fail, strings.Join(res.Findings, "; ")
 		return res, nil
 	}
-	res.Verdict, res.Detail = Pass, fmt.Sprintf("%s from seq %d: %s", kind, res.Trigger, passDetail(sc, steps))
+	res.Verdict, res.Detail = Pass, fmt.Sprintf("%s (trigger at seq %d)", passDetail(sc, steps), res.Trigger)
 	return res, nil
 }
 

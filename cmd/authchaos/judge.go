@@ -60,7 +60,7 @@ to leak on); 2 bad usage or a journal that cannot be read.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.recovery, "recovery", "", "recovery `KIND` to judge by (required): "+kindNames())
-	fl.StringVar(&f.server, "server", "", "read the journal of the running authchaos serve at `URL`")
+	fl.StringVar(&f.server, "server", "", "read the journal of the running authchaos serve at `URL` [env "+serverEnv+" when no --journal]")
 	fl.StringVar(&f.journal, "journal", "", "read a saved journal from `FILE` (- for stdin)")
 	fl.StringVar(&f.since, "since", "", "judge only the entries after this `SEQ`")
 	fl.StringVar(&f.expect, "expect", "", "how the last call should end: "+expectNames()+" (default: the kind's)")
@@ -85,7 +85,7 @@ func expectNames() string {
 }
 
 func runJudge(cmd *cobra.Command, f judgeFlags) error {
-	opts, kind, err := judgeOptions(f)
+	opts, kind, err := judgeOptions(&f)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func runJudge(cmd *cobra.Command, f judgeFlags) error {
 
 // judgeOptions checks every flag before anything is read, so a typo in
 // --recovery costs no journal fetch.
-func judgeOptions(f judgeFlags) (suites.TrafficOptions, scenarios.Recovery, error) {
+func judgeOptions(f *judgeFlags) (suites.TrafficOptions, scenarios.Recovery, error) {
 	var o suites.TrafficOptions
 	kinds := strings.Split(kindNames(), ", ")
 	switch {
@@ -134,11 +134,14 @@ func judgeOptions(f judgeFlags) (suites.TrafficOptions, scenarios.Recovery, erro
 		}
 		return o, "", fmt.Errorf("--recovery: unknown kind %q (valid: %s)%s", f.recovery, kindNames(), suggest.Phrase(suggest.For(f.recovery, kinds)))
 	}
+	if f.server == "" && f.journal == "" {
+		f.server = os.Getenv(serverEnv) // as the steering commands default
+	}
 	switch {
 	case f.server != "" && f.journal != "":
 		return o, "", errors.New("--server and --journal both given: judge one journal, the running server's or a saved one")
 	case f.server == "" && f.journal == "":
-		return o, "", errors.New("no journal to judge: give --server URL (a running authchaos serve) or --journal FILE (a saved journal, - for stdin)")
+		return o, "", errors.New("no journal to judge: give --server URL (a running authchaos serve; or set " + serverEnv + ") or --journal FILE (a saved journal, - for stdin)")
 	}
 	if f.since != "" {
 		n, err := strconv.ParseInt(f.since, 10, 64)
@@ -206,8 +209,11 @@ func readJournal(ctx context.Context, stdin io.Reader, f judgeFlags, since int64
 // headed apart so no one reads them as failures.
 func writeTrafficResult(w io.Writer, p palette, source string, res suites.TrafficResult) {
 	window := "empty"
-	if res.Entries > 0 {
-		window = fmt.Sprintf("seq %d-%d, %d entries, %d calls in %d steps", res.First, res.Last, res.Entries, res.Calls, res.Steps)
+	switch {
+	case res.Steps > 0:
+		window = fmt.Sprintf("seq %d-%d, %s read as %s in %s", res.First, res.Last, entriesN(res.Entries), pluralN(res.Calls, "call"), pluralN(res.Steps, "step"))
+	case res.Entries > 0:
+		window = fmt.Sprintf("seq %d-%d, %s", res.First, res.Last, entriesN(res.Entries))
 	}
 	fmt.Fprintf(w, "judge %s on %s (%s; last call expected: %s)\n", res.Recovery, source, window, res.Expect)
 	switch res.Verdict {
@@ -228,4 +234,11 @@ func writeTrafficResult(w io.Writer, p palette, source string, res suites.Traffi
 			fmt.Fprintf(w, "  - %s\n", a)
 		}
 	}
+}
+
+func entriesN(n int) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return fmt.Sprintf("%d entries", n)
 }

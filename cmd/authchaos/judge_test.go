@@ -66,6 +66,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func TestJudgeCommand(t *testing.T) {
+	t.Setenv(serverEnv, "") // "neither source" means neither
 	good := savedJournal(t, "expired-token", resilient.Factory())
 	bad := savedJournal(t, "expired-token", naive.Factory())
 	healthy := writeFile(t, "healthy.json", `[{"seq":1,"at":"2026-01-01T00:00:00Z","host":"h","method":"GET","path":"/api/me","scheme":"Bearer","credential":"x","status":200,"reason":"","scenario":""}]`)
@@ -80,7 +81,7 @@ func TestJudgeCommand(t *testing.T) {
 		stdout, stderr []string
 	}{
 		{name: "reference client passes", args: []string{"--recovery", "refresh", "--journal", good}, code: 0,
-			stdout: []string{"judge refresh on " + good, "PASS", "refresh from seq 3"}},
+			stdout: []string{"judge refresh on " + good, "PASS", "(trigger at seq 3)"}},
 		{name: "naive client fails with findings citing seq", args: []string{"--recovery", "refresh", "--journal", bad}, code: 1,
 			stdout: []string{"FAIL", "findings", "  - never asked for a new token: the API answered 401 token_expired at seq 3"}},
 		{name: "since before the fault still judges it", args: []string{"--recovery", "refresh", "--journal", good, "--since", "2"}, code: 0,

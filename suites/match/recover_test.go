@@ -126,6 +126,6 @@ var _ = Describe("RecoverAs", func() {
 
 	It("says what it found when negated", func() {
 		Expect(failureOf(func() { Expect(refreshedNew).NotTo(match.RecoverAs(scenarios.Refresh)) })).To(
-			Equal("expected the journal not to show refresh recovery, but it did: refresh from seq 3: refresh; 3 API calls, 2 token/login requests; ended 200"))
+			Equal("expected the journal not to show refresh recovery, but it did: refresh; 3 API calls, 2 token/login requests; ended 200 (trigger at seq 3)"))
 	})
 })
