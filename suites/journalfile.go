@@ -119,7 +119,8 @@ func located(data []byte, dec *json.Decoder, err error, want string) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		line, col := position(data, syn.Offset)
+		// Offset counts the byte that broke the syntax: point at it.
+		line, col := position(data, syn.Offset-1)
 		return fmt.Errorf("line %d, column %d: %s; expected %s", line, col, syn.Error(), want)
 	case errors.As(err, &typ):
 		line, col := position(data, typ.Offset)
@@ -133,7 +134,7 @@ func located(data []byte, dec *json.Decoder, err error, want string) error {
 		return fmt.Errorf("line %d, column %d: the input ends before %s does (truncated?)", line, col, want)
 	}
 	line, col := position(data, dec.InputOffset())
-	return fmt.Errorf("line %d, column %d: %v; expected %s", line, col, err, want)
+	return fmt.Errorf("line %d, column %d: %w; expected %s", line, col, err, want)
 }
 
 // trailing reports whether anything but white space follows the value

@@ -130,7 +130,7 @@ func judgeOptions(f *judgeFlags) (suites.TrafficOptions, scenarios.Recovery, err
 			all = append(all, string(k))
 		}
 		if slices.Contains(all, f.recovery) {
-			return o, "", fmt.Errorf("--recovery %s %v yet (valid: %s)", f.recovery, suites.ErrNotJudgeable, kindNames())
+			return o, "", fmt.Errorf("--recovery %s %w yet (valid: %s)", f.recovery, suites.ErrNotJudgeable, kindNames())
 		}
 		return o, "", fmt.Errorf("--recovery: unknown kind %q (valid: %s)%s", f.recovery, kindNames(), suggest.Phrase(suggest.For(f.recovery, kinds)))
 	}
