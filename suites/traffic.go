@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"testing"
 
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/journal"
@@ -382,4 +383,36 @@ func trafficAdvice(window []fakeserver.Entry) []string {
 		f.add("%s carried no WWW-Authenticate (%s): a client cannot tell what the server wants; the server should name the scheme and, for Bearer, the error (RFC 9110 §11.6.1, RFC 6750 §3)", plural(len(bare), "401"), SeqRange(bare))
 	}
 	return f.list
+}
+
+// TestTraffic is JudgeTraffic for a plain `go test`: it fails t with one
+// finding a line when the window shows no correct recovery of that kind,
+// and also when it holds nothing to judge, since a test whose fault never
+// bit proved nothing. Advisories are logged.
+//
+//	srv.MustApply(t, fakeserver.Activation{{ID: "expired-token"}})
+//	exerciseMyApp(t, srv.URL)
+//	suites.TestTraffic(t, scenarios.Refresh, srv.Journal().Entries(0), suites.TrafficOptions{})
+func TestTraffic(t testing.TB, kind scenarios.Recovery, entries []fakeserver.Entry, o TrafficOptions) TrafficResult {
+	t.Helper()
+	res, err := JudgeTraffic(kind, entries, o)
+	if err != nil {
+		t.Fatalf("authchaos: %v", err)
+		return res
+	}
+	for _, a := range res.Advisories {
+		t.Log("advisory: " + a)
+	}
+	switch res.Verdict {
+	case NothingToJudge:
+		t.Errorf("authchaos: %s", res.Detail)
+	case Fail:
+		var b strings.Builder
+		fmt.Fprintf(&b, "authchaos: no correct %s recovery in the journal (seq %d-%d):\n", kind, res.First, res.Last)
+		for _, f := range res.Findings {
+			b.WriteString("  " + f + "\n")
+		}
+		t.Error(strings.TrimRight(b.String(), "\n"))
+	}
+	return res
 }
