@@ -21,8 +21,10 @@ type recorder struct {
 func (r *recorder) Helper()                   {}
 func (r *recorder) Error(args ...any)         { r.errors = append(r.errors, fmt.Sprint(args...)) }
 func (r *recorder) Errorf(f string, a ...any) { r.errors = append(r.errors, fmt.Sprintf(f, a...)) }
-func (r *recorder) Fatalf(f string, a ...any) { r.errors = append(r.errors, "fatal: "+fmt.Sprintf(f, a...)) }
-func (r *recorder) Log(args ...any)           { r.logs = append(r.logs, fmt.Sprint(args...)) }
+func (r *recorder) Fatalf(f string, a ...any) {
+	r.errors = append(r.errors, "fatal: "+fmt.Sprintf(f, a...))
+}
+func (r *recorder) Log(args ...any) { r.logs = append(r.logs, fmt.Sprint(args...)) }
 
 func TestTestTraffic(t *testing.T) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
