@@ -131,10 +131,11 @@ func TrafficKinds() []scenarios.Recovery {
 }
 
 // JudgeTraffic judges a journal window (the entries after o.Since) by a
-// recovery kind alone: no
-// workload, no client results. It fails only on a kind it cannot judge
-// (unknown, or ErrNotJudgeable); everything about the traffic is in the
-// result.
+// recovery kind alone: no workload, no client results. The window is
+// judged whole, what came before its trigger included (the first login,
+// the calls that worked), as a run's journal is. It fails only on a kind
+// it cannot judge (unknown, or ErrNotJudgeable); everything about the
+// traffic is in the result.
 func JudgeTraffic(kind scenarios.Recovery, entries []fakeserver.Entry, o TrafficOptions) (TrafficResult, error) {
 	trigger, ok := trafficKinds[kind]
 	if !ok {
