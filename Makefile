@@ -80,6 +80,7 @@ fuzz:
 	$(FUZZ) -fuzz='^FuzzDispatch$$' ./suites/driver/
 	$(FUZZ) -fuzz='^FuzzTailBuffer$$' ./suites/driver/
 	$(FUZZ) -fuzz='^FuzzParseChallenges$$' ./clients/resilient/
+	$(FUZZ) -fuzz='^FuzzParseJournal$$' ./suites/
 
 readme:
 	$(GO) test ./internal/catalogdoc/ -run TestReadmeTableMatchesCatalog -update

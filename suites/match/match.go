@@ -16,6 +16,7 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites"
 )
 
@@ -126,4 +127,49 @@ func RetryAtMost(n int) types.GomegaMatcher {
 		}
 		return true, "and it was"
 	}}
+}
+
+// RecoverAs matches a journal (or a window of one) that shows a correct
+// recovery of that kind, judged as `authchaos judge` judges it: the
+// behaviour alone, with no workload (suites.JudgeTraffic). Pass
+// suites.TrafficOptions to narrow the window or say how the last call
+// should end. A window with nothing to judge (no trigger for the kind)
+// is an error, so neither To nor NotTo can pass on a test that never
+// put the client to the test.
+func RecoverAs(kind scenarios.Recovery, o ...suites.TrafficOptions) types.GomegaMatcher {
+	var opts suites.TrafficOptions
+	if len(o) > 0 {
+		opts = o[0]
+	}
+	return &recoverMatcher{kind: kind, opts: opts}
+}
+
+type recoverMatcher struct {
+	kind scenarios.Recovery
+	opts suites.TrafficOptions
+	res  suites.TrafficResult
+}
+
+func (m *recoverMatcher) Match(actual any) (bool, error) {
+	es, ok := actual.([]fakeserver.Entry)
+	if !ok {
+		return false, fmt.Errorf("match: expected []fakeserver.Entry (the journal), got %T", actual)
+	}
+	res, err := suites.JudgeTraffic(m.kind, es, m.opts)
+	if err != nil {
+		return false, fmt.Errorf("match: %w", err)
+	}
+	m.res = res
+	if res.Verdict == suites.NothingToJudge {
+		return false, fmt.Errorf("match: %s", res.Detail)
+	}
+	return res.Verdict == suites.Pass, nil
+}
+
+func (m *recoverMatcher) FailureMessage(any) string {
+	return fmt.Sprintf("expected the journal to show %s recovery, but: %s", m.kind, strings.Join(m.res.Findings, "; "))
+}
+
+func (m *recoverMatcher) NegatedFailureMessage(any) string {
+	return fmt.Sprintf("expected the journal not to show %s recovery, but it did: %s", m.kind, m.res.Detail)
 }
