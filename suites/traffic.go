@@ -224,6 +224,11 @@ func defaultExpect(kind scenarios.Recovery) Expectation {
 func trafficScenario(kind scenarios.Recovery, expect Expectation, steps []StepRecord) *scenarios.Scenario {
 	sc := &scenarios.Scenario{ID: "traffic", Recovery: kind}
 	sc.Workload.Expect.Status = 200
+	// A step that met no authentication failure (its call answered 404,
+	// say) is the app's business, not a recovery to judge.
+	for i := range steps {
+		steps[i].MayFail = !slices.ContainsFunc(steps[i].Entries, authFault)
+	}
 	switch expect {
 	case ExpectFailure:
 		sc.Workload.Expect.Status = 401
@@ -322,7 +327,7 @@ func trafficSteps(window []fakeserver.Entry) []StepRecord {
 		st.Entries = append(st.Entries, pending...)
 		pending = nil
 		st.Entries = append(st.Entries, e)
-		c.closed = e.Status < 300
+		c.closed = !awaitsFollowUp(e)
 		switch {
 		case !c.closed:
 			to := next(e)
@@ -349,6 +354,27 @@ func trafficSteps(window []fakeserver.Entry) []StepRecord {
 		steps[c.step].Results = append(steps[c.step].Results, r)
 	}
 	return steps
+}
+
+// awaitsFollowUp reports whether answer e leaves its call waiting for a
+// retry: a redirect, an authentication refusal, or an answer that says
+// when to come back. A 404 or a 500 is the call's answer, not an auth
+// failure to recover from, so it ends the call (and does not hold every
+// later call in one step).
+func awaitsFollowUp(e fakeserver.Entry) bool {
+	switch {
+	case e.Status >= 300 && e.Status < 400:
+		return e.Location != ""
+	case e.Status == 401, e.Status == 403, e.Status == 407, e.Status == 429:
+		return true
+	}
+	return e.Status >= 400 && (e.RetryAfter != "" || isEdgeBlock(e))
+}
+
+// authFault reports whether e is an authentication failure of any kind:
+// what a window's steps are judged on.
+func authFault(e fakeserver.Entry) bool {
+	return awaitsFollowUp(e) && e.Status >= 400 || IsAuthRequest(e) && e.Status >= 400 || e.Origin == journal.OtherOrigin
 }
 
 // resent reports whether request e sends again the credential refusal

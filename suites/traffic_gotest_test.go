@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authchaos/authchaos/clients/resilient"
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/journal"
 	"github.com/authchaos/authchaos/scenarios"
@@ -57,6 +58,31 @@ func TestTestTraffic(t *testing.T) {
 			got := strings.Join(r.errors, "\n")
 			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
 				t.Errorf("reported %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTrafficAdvisesOnBareChallenge plays missing-www-authenticate, whose
+// 401s carry no WWW-Authenticate, and expired-token, whose do: only the
+// first journal earns the advisory, and neither changes the verdict.
+func TestTrafficAdvisesOnBareChallenge(t *testing.T) {
+	for _, tt := range []struct {
+		id     string
+		advice bool
+	}{{"missing-www-authenticate", true}, {"expired-token", false}} {
+		t.Run(tt.id, func(t *testing.T) {
+			res := suites.RunScenario(t.Context(), suites.MustLookup(tt.id), suites.Options{Factory: resilient.Factory()})
+			tr, err := suites.JudgeTraffic(scenarios.Refresh, res.Journal, suites.TrafficOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Verdict != suites.Pass {
+				t.Errorf("verdict %s: %s", tr.Verdict, tr.Detail)
+			}
+			got := strings.Join(tr.Advisories, "\n")
+			if has := strings.Contains(got, "carried no WWW-Authenticate"); has != tt.advice {
+				t.Errorf("advisories %q; want the bare-challenge one: %v", got, tt.advice)
 			}
 		})
 	}

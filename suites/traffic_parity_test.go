@@ -130,7 +130,7 @@ var _ = Describe("JudgeTraffic parity with run", func() {
 			}
 			summary := fmt.Sprintf("parity %s: %d of %d judged scenarios agree; %d skipped by the client; not judgeable from traffic: %v",
 				client.name, agree, judged, skipped, notJudgeable)
-			AddReportEntry("parity "+client.name, summary+"\n"+table.String())
+			AddReportEntry("parity "+client.name, summary+"\n"+table.String(), ReportEntryVisibilityFailureOrVerbose)
 			if path := os.Getenv("AUTHCHAOS_PARITY_OUT"); path != "" {
 				f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 				Expect(err).NotTo(HaveOccurred())

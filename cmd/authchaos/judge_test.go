@@ -145,6 +145,19 @@ func TestJudgeServer(t *testing.T) {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
 			}
 			wantOutput(t, stdout, stderr, []string{"judge refresh on " + srv.URL, tt.want}, nil)
+
+			// The same window saved by `journal --json` (JSON lines)
+			// gets the same verdict.
+			code, lines, stderr := runCLI(t, "journal", "--json", "--server", srv.URL)
+			if code != 0 {
+				t.Fatalf("journal --json: exit %d: %s", code, stderr)
+			}
+			saved := writeFile(t, "window.jsonl", lines)
+			code, stdout, stderr = runCLI(t, "judge", "--recovery", "refresh", "--journal", saved)
+			if code != tt.code {
+				t.Errorf("judge on journal --json lines: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
+			}
+			wantOutput(t, stdout, stderr, []string{tt.want}, nil)
 		})
 	}
 	t.Run("unreachable", func(t *testing.T) {

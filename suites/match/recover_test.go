@@ -77,6 +77,19 @@ var _ = Describe("RecoverAs", func() {
 		},
 		Entry("one refresh, one retry", scenarios.Refresh, refreshedNew),
 		Entry("eight calls in flight share one refresh", scenarios.Refresh, concurrentExpiry(1)),
+		// A 404 is the call's answer, not a refusal waiting for a retry:
+		// it neither fails the window nor holds two expiries in one step.
+		Entry("two expiries, a 404 between", scenarios.Refresh, journalOf(
+			token("password", 200, ""),
+			with("sha256:t1", api("/api/items", "Bearer", 200, "")),
+			with("sha256:t1", api("/api/missing", "Bearer", 404, "")),
+			with("sha256:t1", api("/api/items", "Bearer", 401, journal.TokenExpired)),
+			token("refresh_token", 200, ""),
+			with("sha256:t2", api("/api/items", "Bearer", 200, "")),
+			with("sha256:t2", api("/api/items", "Bearer", 401, journal.TokenExpired)),
+			token("refresh_token", 200, ""),
+			with("sha256:t3", api("/api/items", "Bearer", 200, "")),
+		)),
 		Entry("a second login after the session expired", scenarios.Relogin, reloggedNew),
 		Entry("redirects to another origin followed without the token", scenarios.NoLeak, careful),
 		Entry("each refused call retried once at most", scenarios.FailFast, retriedOnce),
