@@ -111,7 +111,9 @@ var trafficKinds = map[scenarios.Recovery]func(fakeserver.Entry) bool{
 		return IsAPICall(e) && (isEdgeBlock(e) && e.Status >= 300 || e.Status >= 400 && e.RetryAfter != "")
 	},
 	scenarios.SwitchScheme: reasonIs(journal.WrongScheme),
-	scenarios.StepUp:       reasonIs(journal.InsufficientScope),
+	scenarios.StepUp: func(e fakeserver.Entry) bool {
+		return e.Reason == journal.InsufficientScope || e.Reason == journal.InsufficientUserAuthentication
+	},
 	scenarios.NoLeak:       func(e fakeserver.Entry) bool { return e.Reason == journal.Redirect || e.Origin == journal.OtherOrigin },
 }
 
@@ -182,7 +184,7 @@ var triggerWords = map[scenarios.Recovery]string{
 	scenarios.FailFast:     "refused request",
 	scenarios.Backoff:      "answer from an edge layer nor refusal with Retry-After",
 	scenarios.SwitchScheme: "wrong_scheme refusal",
-	scenarios.StepUp:       "insufficient_scope refusal",
+	scenarios.StepUp:       "insufficient_scope or insufficient_user_authentication refusal",
 	scenarios.NoLeak:       "redirect nor request to another origin",
 }
 
