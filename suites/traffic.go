@@ -114,7 +114,7 @@ var trafficKinds = map[scenarios.Recovery]func(fakeserver.Entry) bool{
 	scenarios.StepUp: func(e fakeserver.Entry) bool {
 		return e.Reason == journal.InsufficientScope || e.Reason == journal.InsufficientUserAuthentication
 	},
-	scenarios.NoLeak:       func(e fakeserver.Entry) bool { return e.Reason == journal.Redirect || e.Origin == journal.OtherOrigin },
+	scenarios.NoLeak: func(e fakeserver.Entry) bool { return e.Reason == journal.Redirect || e.Origin == journal.OtherOrigin },
 }
 
 // apiRefusal is a 401 from the API itself, not from a layer in front.
