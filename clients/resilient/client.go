@@ -103,13 +103,18 @@ func New(t adapter.Target, opts ...Option) (*Client, error) {
 		tr = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	a := &api{origin: originOf(base), realm: o.Realm}
-	creds, err := newCredentials(t, base, tr, o.Bugs)
+	creds, err := newCredentials(t, base, tr, o)
 	if err != nil {
 		return nil, err
 	}
 
 	hop := tr
+	if creds.dpop != nil {
+		hop = &dpopLayer{next: hop, key: creds.dpop}
+	}
 	hop = &authLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
+	hop = &nonceLayer{next: hop, creds: creds, bugs: o.Bugs}
+	hop = &discoverLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
 	hop = &refreshLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
 	hop = &stepUpLayer{next: hop, api: a, creds: creds}
 	hop = &schemeLayer{next: hop, api: a, creds: creds}
