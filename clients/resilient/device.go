@@ -68,7 +68,7 @@ func (c *credentials) deviceGrant(ctx context.Context) error {
 				interval += 5 * time.Second // §3.5
 			}
 		default: // access_denied, expired_token, or anything else: stop
-			return &Error{Cause: "device authorization failed: " + te.Error(), Err: te}
+			return &Error{Status: te.Status, Cause: "device authorization failed: " + te.Error(), Err: te}
 		}
 	}
 }

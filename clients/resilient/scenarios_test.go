@@ -334,7 +334,6 @@ func TestEveryAuthKind(t *testing.T) {
 		{adapter.AuthSession, "Cookie", 1, "/login"},
 		{adapter.AuthBasic, "Basic", 0, ""},
 		{adapter.AuthAPIKey, "ApiKey", 0, ""},
-		{adapter.AuthDigest, "Digest", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.auth), func(t *testing.T) {
