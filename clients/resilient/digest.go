@@ -55,10 +55,15 @@ func (d *digestState) authorization(req *http.Request, user, password string) (s
 		return "", err
 	}
 	cnonce, uri := hex.EncodeToString(b), req.URL.RequestURI()
-	// §3.4.1: response = H(H(user:realm:password):nonce:nc:cnonce:qop:H(method:uri))
-	response := sha256hex(sha256hex(user, realm, password), nonce, nc, cnonce, "auth", sha256hex(req.Method, uri))
+	response := digestResponse(user, realm, password, nonce, nc, cnonce, req.Method, uri)
 	return fmt.Sprintf(`Digest username=%q, realm=%q, uri=%q, algorithm=SHA-256, nonce=%q, nc=%s, cnonce=%q, qop=auth, response=%q, opaque=%q`,
 		user, realm, uri, nonce, nc, cnonce, response, opaque), nil
+}
+
+// digestResponse is RFC 7616 §3.4.1 for qop=auth:
+// H(H(user:realm:password):nonce:nc:cnonce:qop:H(method:uri)).
+func digestResponse(user, realm, password, nonce, nc, cnonce, method, uri string) string {
+	return sha256hex(sha256hex(user, realm, password), nonce, nc, cnonce, "auth", sha256hex(method, uri))
 }
 
 func sha256hex(parts ...string) string {
