@@ -218,7 +218,9 @@ var scenarioFacts = map[string]facts{
 		all := chaostest.All(steps)
 		count(t, "token requests (discovered once, then cached)", all, isToken, 1)
 		count(t, "token requests naming the resource", all, func(e fakeserver.Entry) bool { return isToken(e) && strings.HasSuffix(e.Resource, "/api/") }, 1)
-		count(t, "protected resource metadata reads", all, func(e fakeserver.Entry) bool { return strings.HasPrefix(e.Path, "/.well-known/oauth-protected-resource") }, 1)
+		count(t, "protected resource metadata reads", all, func(e fakeserver.Entry) bool {
+			return strings.HasPrefix(e.Path, "/.well-known/oauth-protected-resource")
+		}, 1)
 	},
 	"device-flow": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
 		all := chaostest.All(steps)
