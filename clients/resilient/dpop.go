@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -31,8 +32,8 @@ const DPoP = "DPoP"
 type dpopKey struct {
 	signer jose.Signer
 
-	mu    sync.Mutex
-	nonce string // latest DPoP-Nonce from any answer (§8.2)
+	mu     sync.Mutex
+	nonces map[string]string // origin: its latest DPoP-Nonce (§8.2, §9: each server its own)
 }
 
 func newDPoPKey() (*dpopKey, error) {
@@ -46,14 +47,14 @@ func newDPoPKey() (*dpopKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DPoP signer: %w", err)
 	}
-	return &dpopKey{signer: signer}, nil
+	return &dpopKey{signer: signer, nonces: map[string]string{}}, nil
 }
 
 // proof signs a new proof for one request: a fresh jti each time (the
 // server refuses a replay), htu without query or fragment (§4.2), ath the
 // hash of the access token it comes with, and the server's nonce if any.
-func (k *dpopKey) proof(method, target, accessToken string) (string, error) {
-	htu, _, _ := strings.Cut(target, "#")
+func (k *dpopKey) proof(method string, target *url.URL, accessToken string) (string, error) {
+	htu, _, _ := strings.Cut(target.String(), "#")
 	htu, _, _ = strings.Cut(htu, "?")
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
@@ -64,7 +65,7 @@ func (k *dpopKey) proof(method, target, accessToken string) (string, error) {
 		sum := sha256.Sum256([]byte(accessToken))
 		claims["ath"] = base64.RawURLEncoding.EncodeToString(sum[:])
 	}
-	if n := k.latestNonce(); n != "" {
+	if n := k.latestNonce(target); n != "" {
 		claims["nonce"] = n
 	}
 	payload, err := json.Marshal(claims)
@@ -78,17 +79,18 @@ func (k *dpopKey) proof(method, target, accessToken string) (string, error) {
 	return jws.CompactSerialize()
 }
 
-func (k *dpopKey) latestNonce() string {
+func (k *dpopKey) latestNonce(u *url.URL) string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.nonce
+	return k.nonces[originOf(u)]
 }
 
-// remember keeps the nonce an answer supplies, for the next proof.
-func (k *dpopKey) remember(resp *http.Response) {
+// remember keeps the nonce an answer supplies, for the next proof to the
+// same server.
+func (k *dpopKey) remember(u *url.URL, resp *http.Response) {
 	if n := resp.Header.Get("DPoP-Nonce"); n != "" {
 		k.mu.Lock()
-		k.nonce = n
+		k.nonces[originOf(u)] = n
 		k.mu.Unlock()
 	}
 }
@@ -113,7 +115,7 @@ func (l *dpopLayer) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !bound {
 			token = ""
 		}
-		p, err := l.key.proof(req.Method, req.URL.String(), token)
+		p, err := l.key.proof(req.Method, req.URL, token)
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +124,7 @@ func (l *dpopLayer) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := l.next.RoundTrip(req)
 	if err == nil {
-		l.key.remember(resp)
+		l.key.remember(req.URL, resp)
 	}
 	return resp, err
 }

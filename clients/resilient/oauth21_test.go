@@ -57,7 +57,7 @@ func TestDPoPProof(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k.remember(&http.Response{Header: http.Header{"Dpop-Nonce": {"server-nonce"}}})
+	k.remember(mustURL("http://api.test/anything"), &http.Response{Header: http.Header{"Dpop-Nonce": {"server-nonce"}}})
 	claimsOf := func(proof string) (map[string]any, jose.Header) {
 		t.Helper()
 		jws, err := jose.ParseSignedCompact(proof, []jose.SignatureAlgorithm{jose.ES256})
@@ -75,7 +75,7 @@ func TestDPoPProof(t *testing.T) {
 		}
 		return c, h
 	}
-	p1, err := k.proof(http.MethodGet, "http://api.test/api/items?page=2#x", "the-token")
+	p1, err := k.proof(http.MethodGet, mustURL("http://api.test/api/items?page=2#x"), "the-token")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +93,11 @@ func TestDPoPProof(t *testing.T) {
 	if iat, _ := c["iat"].(float64); time.Since(time.Unix(int64(iat), 0)).Abs() > time.Minute {
 		t.Errorf("iat %v is not now", c["iat"])
 	}
-	p2, _ := k.proof(http.MethodPost, "http://api.test/oauth/token", "")
+	p2, _ := k.proof(http.MethodPost, mustURL("http://as.test/oauth/token"), "")
 	c2, _ := claimsOf(p2)
+	if _, ok := c2["nonce"]; ok {
+		t.Errorf("a proof for another server carries nonce %v; nonces are per server", c2["nonce"])
+	}
 	if c2["jti"] == c["jti"] || c2["jti"] == "" {
 		t.Errorf("jti %v then %v: every proof needs a new one", c["jti"], c2["jti"])
 	}
