@@ -81,10 +81,16 @@ var _ = Describe("verdicts on injected client bugs", func() {
 			[]string{"client-mismatch", "client-mismatch:kind=wrong-secret", "device-limit",
 				"malformed-credentials:kind=truncated-jwt", "password-changed", "password-changed:after=3",
 				"wrong-password", "wrong-password:threshold=1", "wrong-password:via=password-grant"}, "authenticate"),
+		Entry("giving up on a server nonce (DPoP use_dpop_nonce, Digest stale=true)", "no-nonce-retry",
+			[]string{"digest-stale-nonce", "dpop-nonce", "dpop-nonce:rotate=30s"}, "did not recover"),
+		Entry("a discovered token for no resource in particular (no RFC 8707 resource=)", "no-resource-indicator",
+			[]string{"resource-metadata-discovery"}, "audience_mismatch"),
+		Entry("polling on at the old interval after slow_down", "ignore-slow-down",
+			[]string{"device-flow", "device-flow:outcome=denied"}, "polled faster than the interval"),
 	)
 
 	It("names every bug the reference client can inject", func() {
-		Expect(resilient.BugNames()).To(HaveLen(9))
+		Expect(resilient.BugNames()).To(HaveLen(12))
 	})
 })
 

@@ -27,7 +27,7 @@ const (
 
 // canonicalScheme maps a challenge's scheme to one of ours ("" if none).
 func canonicalScheme(s string) string {
-	for _, known := range []string{Bearer, Basic, APIKey, Session} {
+	for _, known := range []string{Bearer, Basic, APIKey, Session, DPoP, Digest} {
 		if strings.EqualFold(s, known) {
 			return known
 		}

@@ -29,6 +29,16 @@ type Bugs struct {
 	// lands after it renews again instead of checking whether the token
 	// it carried was already replaced (credentials).
 	NoReplacedCheck bool
+	// NoNonceRetry hands back a refusal for a missing or stale server
+	// nonce (DPoP use_dpop_nonce, Digest stale=true) instead of
+	// retrying with the nonce (nonce layer).
+	NoNonceRetry bool
+	// NoResourceIndicator asks for tokens without resource= (RFC 8707)
+	// after discovering the authorization server (discovery).
+	NoResourceIndicator bool
+	// IgnoreSlowDown keeps polling at the old interval after slow_down
+	// (device poller).
+	IgnoreSlowDown bool
 }
 
 // bugNames is the one list of bug names, for command lines and test tables.
@@ -45,6 +55,9 @@ var bugNames = []struct {
 	{"no-single-flight", func(b *Bugs) { b.NoSingleFlight = true }},
 	{"retry-wrong-password", func(b *Bugs) { b.RetryWrongPassword = true }},
 	{"no-replaced-check", func(b *Bugs) { b.NoReplacedCheck = true }},
+	{"no-nonce-retry", func(b *Bugs) { b.NoNonceRetry = true }},
+	{"no-resource-indicator", func(b *Bugs) { b.NoResourceIndicator = true }},
+	{"ignore-slow-down", func(b *Bugs) { b.IgnoreSlowDown = true }},
 }
 
 // BugNames lists every known bug by name, in a fixed order.

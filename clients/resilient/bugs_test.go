@@ -46,6 +46,16 @@ func TestBugsAreCaught(t *testing.T) {
 			func(s []suites.StepRecord) int { return suites.Count(last(s), isToken) }, is(1), atLeast(2)},
 		{"retry-wrong-password", "wrong-password", nil, "logins with the wrong password",
 			func(s []suites.StepRecord) int { return suites.Count(chaostest.All(s), path("/login")) }, is(1), is(5)},
+		{"no-nonce-retry", "dpop-nonce", nil, "API calls that succeeded",
+			func(s []suites.StepRecord) int {
+				return suites.Count(chaostest.All(s), func(e fakeserver.Entry) bool { return isAPI(e) && e.Status == 200 })
+			}, is(2), is(0)},
+		{"no-resource-indicator", "resource-metadata-discovery", nil, "token requests naming a resource (RFC 8707)",
+			func(s []suites.StepRecord) int {
+				return suites.Count(chaostest.All(s), func(e fakeserver.Entry) bool { return isToken(e) && e.Resource != "" })
+			}, is(1), is(0)},
+		{"ignore-slow-down", "device-flow", nil, "polls answered slow_down",
+			func(s []suites.StepRecord) int { return suites.Count(chaostest.All(s), reason(journal.DeviceSlowDown)) }, is(1), atLeast(2)},
 	}
 	if len(tests) != len(resilient.BugNames()) {
 		t.Fatalf("%d bug tests for %d bugs %v", len(tests), len(resilient.BugNames()), resilient.BugNames())

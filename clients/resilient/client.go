@@ -10,11 +10,22 @@
 //	  (an http.Client follows redirects here; the layers below see each hop)
 //	scheme   the API asks for another scheme: resend once with it, or
 //	         fail naming it
-//	step-up  403 insufficient_scope: get a token with the named scope, retry
+//	step-up  403 insufficient_scope: get a token with the named scope;
+//	         401 insufficient_user_authentication (RFC 9470): the user
+//	         authenticates again (acr_values, max_age); retry once
 //	refresh  401 for a dead token or session: renew it once (one renewal
 //	         for all calls that failed with it), retry once
+//	discover 401 naming resource_metadata while the client knows no token
+//	         endpoint: RFC 9728, then RFC 8414, a token for the resource
+//	         (RFC 8707), retry once
+//	nonce    the server wants its nonce (DPoP use_dpop_nonce, a Digest
+//	         challenge or stale=true): retry once with it
 //	auth     attach the credential, only to the API's own origin
+//	dpop     sign a fresh DPoP proof (RFC 9449) for each request that
+//	         carries a DPoP token; token requests get one too
 //
+// The device flow (RFC 8628) is the primary grant of its auth kind
+// (device.go), not a layer: it polls until the user decides.
 // Back-off sits above the redirects because it judges where a call ended:
 // a captive portal may redirect to its own host and answer a page there.
 // A call makes at most one recovery retry (a renewal, a step-up or a
@@ -103,13 +114,18 @@ func New(t adapter.Target, opts ...Option) (*Client, error) {
 		tr = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	a := &api{origin: originOf(base), realm: o.Realm}
-	creds, err := newCredentials(t, base, tr, o.Bugs)
+	creds, err := newCredentials(t, base, tr, o)
 	if err != nil {
 		return nil, err
 	}
 
 	hop := tr
+	if creds.dpop != nil {
+		hop = &dpopLayer{next: hop, key: creds.dpop}
+	}
 	hop = &authLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
+	hop = &nonceLayer{next: hop, creds: creds, bugs: o.Bugs}
+	hop = &discoverLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
 	hop = &refreshLayer{next: hop, api: a, creds: creds, bugs: o.Bugs}
 	hop = &stepUpLayer{next: hop, api: a, creds: creds}
 	hop = &schemeLayer{next: hop, api: a, creds: creds}

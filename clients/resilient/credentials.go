@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -35,30 +36,54 @@ type credentials struct {
 	granted  []string // of the current access token
 	rejected error    // the server refused the password or client: never send it again
 	unusable error    // the login's session cookie can never come back: why
+	tokenURL string   // the token endpoint: the Target's, or discovered
+	resource string   // RFC 8707 resource indicator for token requests
+	mfa      bool     // the API asked for acr mfa: grants carry a one-time code
+
+	dpop   *dpopKey // the proof key, when the Target asks for DPoP
+	digest digestState
+	sleep  func(ctx context.Context, d time.Duration) error // between device polls
 }
 
-func newCredentials(t adapter.Target, base *url.URL, tr http.RoundTripper, bugs Bugs) (*credentials, error) {
+func newCredentials(t adapter.Target, base *url.URL, tr http.RoundTripper, o Options) (*credentials, error) {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return nil, err
 	}
-	return &credentials{
-		t: t, base: base, bugs: bugs, jar: jar,
-		// A 307 from the token endpoint would replay the password to
-		// wherever it points: never follow one.
-		http: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}},
+	c := &credentials{
+		t: t, base: base, bugs: o.Bugs, jar: jar, sleep: o.Sleep,
 		access: t.AccessToken, refresh: t.RefreshToken,
 		scopes: slices.Clone(t.Scopes), granted: slices.Clone(t.Scopes),
-	}, nil
+		tokenURL: t.TokenURL,
+	}
+	if t.TokenURL != "" && !o.Bugs.NoResourceIndicator { // bug: ask for a token for no resource in particular
+		c.resource = t.ResourceURL
+	}
+	if t.DPoP {
+		if c.dpop, err = newDPoPKey(); err != nil {
+			return nil, err
+		}
+		// Token requests carry a proof and are retried once for a nonce.
+		tr = &nonceLayer{next: &dpopLayer{next: tr, key: c.dpop}, creds: c, bugs: o.Bugs}
+	}
+	// A 307 from the token endpoint would replay the password to
+	// wherever it points: never follow one.
+	c.http = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	return c, nil
 }
 
 // primary is the scheme the Target's auth kind sends.
 func (c *credentials) primary() string {
 	switch c.t.Auth {
-	case adapter.AuthOAuth2Password, adapter.AuthOAuth2ClientCredentials:
+	case adapter.AuthOAuth2Password, adapter.AuthOAuth2ClientCredentials, adapter.AuthOAuth2DeviceCode:
+		if c.dpop != nil {
+			return DPoP
+		}
 		return Bearer
+	case adapter.AuthDigest:
+		return Digest
 	case adapter.AuthSession:
 		return Session
 	case adapter.AuthBasic:
@@ -70,14 +95,24 @@ func (c *credentials) primary() string {
 // canGrant reports whether the client can ask the token endpoint for a
 // new token with its primary credentials.
 func (c *credentials) canGrant() bool {
-	return c.t.Auth == adapter.AuthOAuth2Password || c.t.Auth == adapter.AuthOAuth2ClientCredentials
+	return c.t.Auth == adapter.AuthOAuth2Password || c.t.Auth == adapter.AuthOAuth2ClientCredentials ||
+		c.t.Auth == adapter.AuthOAuth2DeviceCode
+}
+
+// endpoint is the token endpoint, "" until discovery finds it.
+func (c *credentials) endpoint() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tokenURL
 }
 
 // holds reports whether the client has a credential of scheme.
 func (c *credentials) holds(scheme string) bool {
 	switch scheme {
-	case Bearer:
-		return c.canGrant() || c.current(Bearer) != ""
+	case Bearer, DPoP:
+		return (scheme == DPoP) == (c.dpop != nil) && (c.canGrant() || c.current(scheme) != "")
+	case Digest:
+		return c.t.Auth == adapter.AuthDigest
 	case Basic:
 		// The user's password, for the kinds that sign in as the user.
 		return c.t.Username != "" && c.t.Password != "" &&
@@ -96,13 +131,13 @@ func (c *credentials) holds(scheme string) bool {
 // has none yet. Renewals compare it with what a failed call sent.
 func (c *credentials) current(scheme string) string {
 	switch scheme {
-	case Bearer:
+	case Bearer, DPoP:
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.access == "" {
 			return ""
 		}
-		return "Bearer " + c.access
+		return scheme + " " + c.access
 	case Basic:
 		return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.t.Username+":"+c.t.Password))
 	case APIKey:
@@ -123,7 +158,18 @@ func (c *credentials) attach(req *http.Request, scheme string) error {
 	if err := c.refused(); err != nil {
 		return err
 	}
-	if c.current(scheme) == "" && !(scheme == Session && c.cookieUnusable() != nil) {
+	if scheme == Digest {
+		// Digest answers the server's challenge: nothing before the first.
+		v, err := c.digest.authorization(req, c.t.Username, c.t.Password)
+		if v != "" {
+			req.Header.Set("Authorization", v)
+		}
+		return err
+	}
+	undiscovered := (scheme == Bearer || scheme == DPoP) && c.canGrant() && c.endpoint() == ""
+	if c.current(scheme) == "" && !(scheme == Session && c.cookieUnusable() != nil) && !undiscovered {
+		// (Without a token endpoint yet, the call goes without a token:
+		// the API's 401 names where to find one, RFC 9728.)
 		if err := c.renew(req.Context(), scheme, ""); err != nil {
 			return err
 		}
@@ -161,7 +207,7 @@ func (c *credentials) fresh(ctx context.Context, scheme string) error {
 		return err
 	}
 	switch scheme {
-	case Bearer:
+	case Bearer, DPoP:
 		return c.refreshToken(ctx)
 	case Session:
 		if err := c.cookieUnusable(); err != nil {

@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 )
@@ -23,8 +24,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // started it (ans may be nil when no API answer came yet).
 func giveUp(ans *answer, err error) *Error {
 	e := &Error{Cause: err.Error(), Err: err}
-	if ans != nil {
+	var inner *Error
+	switch {
+	case ans != nil:
 		e.Status, e.Body = ans.status, string(ans.body)
+	case errors.As(err, &inner):
+		e.Status, e.Body = inner.Status, inner.Body // the endpoint whose refusal ended the call
 	}
 	return e
 }

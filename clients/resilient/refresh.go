@@ -56,14 +56,15 @@ func (l *refreshLayer) dead(resp *http.Response) bool {
 	if !ans.fromAPI() {
 		return false // an edge, a stale backend, another origin: not our credential's fault
 	}
-	switch firstOf(ans.sent, l.creds.primary()) { // nothing sent: a session cookie that never came back
-	case Bearer:
-		ch, ok := ans.challengeFor(Bearer)
+	switch scheme := firstOf(ans.sent, l.creds.primary()); scheme { // nothing sent: a session cookie that never came back
+	case Bearer, DPoP:
+		ch, ok := ans.challengeFor(scheme)
 		if !ok {
 			return len(ans.challenges) == 0 // an API that omits the challenge
 		}
 		// RFC 6750 §3.1: invalid_token, or no error at all (the token did
-		// not arrive, as when a proxy strips it).
+		// not arrive, as when a proxy strips it). Not use_dpop_nonce: the
+		// nonce layer retried that already; the token is fine.
 		return ch.Params["error"] == "" || ch.Params["error"] == "invalid_token"
 	case Session:
 		// The API asks for a session again (session_expired,
@@ -82,7 +83,7 @@ func (l *refreshLayer) refusedPassword(resp *http.Response) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		return
 	}
-	if ans := l.api.inspect(resp); ans.sent == Basic && ans.fromAPI() && rejectsCredentials(ans.reason, "") {
+	if ans := l.api.inspect(resp); (ans.sent == Basic || ans.sent == Digest) && ans.fromAPI() && rejectsCredentials(ans.reason, "") {
 		l.creds.refuse(errors.New(ans.describe()))
 	}
 }

@@ -199,6 +199,47 @@ var scenarioFacts = map[string]facts{
 	"cookie-secure-over-http": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
 		count(t, "logins (no re-login loop)", chaostest.All(steps), path("/login"), 1)
 	},
+	"dpop-nonce": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
+		all := chaostest.All(steps)
+		count(t, "requests without a DPoP proof", all, func(e fakeserver.Entry) bool { return (isAPI(e) || isToken(e)) && !e.DPoP }, 0)
+		count(t, "token requests refused for the nonce (one, then the retry)", all, func(e fakeserver.Entry) bool { return isToken(e) && e.Reason == journal.UseDPoPNonce }, 1)
+		count(t, "token requests after the rotation (the token is still good)", lastEntries(steps), isToken, 0)
+		last := suites.Filter(lastEntries(steps), isAPI)
+		if len(last) != 2 || last[0].Reason != journal.UseDPoPNonce || last[1].Status != 200 || last[0].Credential != last[1].Credential || last[1].Scheme != "DPoP" {
+			t.Errorf("after the rotation: want use_dpop_nonce, then one DPoP retry with the same token and 200; got %+v", last)
+		}
+	},
+	"digest-stale-nonce": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
+		count(t, "stale nonces (one, then the retry)", chaostest.All(steps), reason(journal.DigestStaleNonce), 1)
+		count(t, "API calls after the nonce aged", lastEntries(steps), isAPI, 2)
+		count(t, "API calls with Digest that succeeded", chaostest.All(steps), func(e fakeserver.Entry) bool { return isAPI(e) && e.Scheme == "Digest" && e.Status == 200 }, 2)
+	},
+	"resource-metadata-discovery": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
+		all := chaostest.All(steps)
+		count(t, "token requests (discovered once, then cached)", all, isToken, 1)
+		count(t, "token requests naming the resource", all, func(e fakeserver.Entry) bool { return isToken(e) && strings.HasSuffix(e.Resource, "/api/") }, 1)
+		count(t, "protected resource metadata reads", all, func(e fakeserver.Entry) bool {
+			return strings.HasPrefix(e.Path, "/.well-known/oauth-protected-resource")
+		}, 1)
+	},
+	"device-flow": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
+		all := chaostest.All(steps)
+		count(t, "device authorizations", all, path("/oauth/device_authorization"), 1)
+		count(t, "slow_down answers (one, then the client slowed down)", all, reason(journal.DeviceSlowDown), 1)
+	},
+	"device-code-expired": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
+		all := chaostest.All(steps)
+		count(t, "device authorizations (no starting over)", all, path("/oauth/device_authorization"), 1)
+		if polls := suites.Filter(all, isToken); len(polls) == 0 || polls[len(polls)-1].Reason != journal.DeviceCodeExpired {
+			t.Errorf("want the last poll to be the one answered expired_token; got %+v", polls)
+		}
+	},
+	"step-up-authentication": func(t *testing.T, steps []suites.StepRecord, _ *chaostest.Clock) {
+		last := lastEntries(steps)
+		count(t, "password grants (a new authentication)", last, grant("password"), 1)
+		count(t, "refresh grants (they keep the old authentication)", last, grant("refresh_token"), 0)
+		count(t, "API calls (refused, then the one retry)", last, isAPI, 2)
+	},
 	"basic-auth-shadow":         neverSentBasic,
 	"wrong-url":                 neverSentBasic,
 	"public-endpoint-protected": neverSentBasic,

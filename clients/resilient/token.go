@@ -84,6 +84,8 @@ func (c *credentials) grant(ctx context.Context) error {
 		what = "login failed"
 	case adapter.AuthOAuth2ClientCredentials:
 		form.Set("grant_type", "client_credentials")
+	case adapter.AuthOAuth2DeviceCode:
+		return c.deviceGrant(ctx)
 	default:
 		return fmt.Errorf("auth kind %s has no token grant", c.t.Auth)
 	}
@@ -91,7 +93,17 @@ func (c *credentials) grant(ctx context.Context) error {
 	if len(c.scopes) > 0 {
 		form.Set("scope", strings.Join(c.scopes, " "))
 	}
+	mfa := c.mfa
 	c.mu.Unlock()
+	if mfa {
+		// The API asked for a second factor (RFC 9470 acr_values=mfa):
+		// the grant carries the one-time code from the start.
+		otp, err := c.readOTP(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		form.Set("otp", otp)
+	}
 	tries := 1
 	if c.bugs.RetryWrongPassword {
 		tries = 5 // bug: guess again with the same password
@@ -136,14 +148,39 @@ func (c *credentials) tokenWithOTP(ctx context.Context, form url.Values) (*token
 	return c.token(ctx, withOTP)
 }
 
-// token posts a grant to the token endpoint, authenticating the client with
-// HTTP Basic, id and secret form-encoded first (RFC 6749 §2.3.1).
+// token posts a grant to the token endpoint, for the resource the client
+// calls (RFC 8707) when it knows one, with a DPoP proof when it has a key.
 func (c *credentials) token(ctx context.Context, form url.Values) (*tokenResponse, error) {
+	c.mu.Lock()
+	endpoint, resource := c.tokenURL, c.resource
+	c.mu.Unlock()
+	if resource != "" {
+		form = cloneValues(form)
+		form.Set("resource", resource)
+	}
+	if c.dpop != nil {
+		ctx = withProof(ctx)
+	}
+	body, err := c.post(ctx, endpoint, form)
+	if err != nil {
+		return nil, err
+	}
+	var tok tokenResponse
+	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
+		return nil, fmt.Errorf("token endpoint answered 200 without an access_token")
+	}
+	return &tok, nil
+}
+
+// post sends form to an OAuth endpoint, authenticating the client with
+// HTTP Basic, id and secret form-encoded first (RFC 6749 §2.3.1), and
+// returns the 200's body or the §5.2 error as a TokenError.
+func (c *credentials) post(ctx context.Context, endpoint string, form url.Values) ([]byte, error) {
 	if c.t.ClientSecret == "" && c.t.ClientID != "" {
 		form = cloneValues(form)
 		form.Set("client_id", c.t.ClientID) // a public client
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.t.TokenURL, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("token URL: %w", err)
 	}
@@ -170,11 +207,7 @@ func (c *credentials) token(ctx context.Context, form url.Values) (*tokenRespons
 		}
 		return nil, &TokenError{Status: resp.StatusCode, Code: e.Error, Reason: e.Reason, Description: e.Description, Hint: e.Hint}
 	}
-	var tok tokenResponse
-	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
-		return nil, fmt.Errorf("token endpoint answered 200 without an access_token")
-	}
-	return &tok, nil
+	return body, nil
 }
 
 // store keeps a new token. A server that rotates refresh tokens sends a
@@ -196,7 +229,7 @@ func (c *credentials) store(tok *tokenResponse) {
 // refresh cannot widen scope), once for every call that failed with used.
 func (c *credentials) stepUp(ctx context.Context, used string, need []string) error {
 	_, err, _ := c.flight.Do("step-up", func() (any, error) {
-		if c.current(Bearer) != used {
+		if c.current(c.primary()) != used {
 			return nil, nil
 		}
 		c.mu.Lock()
