@@ -52,7 +52,7 @@ var _ = Describe("verdicts on injected client bugs", func() {
 			Expect(byID[want[0]].Detail).To(ContainSubstring(finding), "the finding should say what the client did wrong")
 		},
 		Entry("no retry after refresh: every refresh/relogin scenario ends with the 401, in every variant", "no-retry-after-refresh",
-			[]string{"bad-signature", "bad-signature:after=3", "clock-skew", "concurrent-expiry",
+			[]string{"audience-mismatch", "bad-signature", "bad-signature:after=3", "clock-skew", "concurrent-expiry",
 				"expired-session", "expired-session:lifetime=8h", "expired-token", "expired-token:lifetime=1h",
 				"mfa-required", "mfa-required:lifetime=60s,session_lifetime=1h", "missing-credentials",
 				"missing-www-authenticate", "missing-www-authenticate:lifetime=30m",
