@@ -32,7 +32,7 @@ func init() {
 		Install: func(env fault.Env, p Params) error {
 			env.Knobs().AccessTTL = p.Duration("lifetime")
 			if late := p.Int("late"); late > 0 {
-				env.Use(lateWave(late))
+				env.Use(lateWave(1, late))
 			}
 			latency := p.Duration("token_latency")
 			if latency <= 0 {
@@ -69,14 +69,14 @@ const (
 	lateWaveAfter = 20 * time.Millisecond
 )
 
-// lateWave holds up to n API 401s, after the first one, until the next
-// token request has been answered. A client whose calls in flight share
+// lateWave lets the first prompts API 401s through, then holds up to n
+// more until the next token request has been answered. A client whose calls in flight share
 // one refresh only while it is running starts a second refresh for these
 // late 401s; a correct client sees that the token they carried has
 // already been replaced and retries with the new one.
-func lateWave(n int) fault.Edge {
+func lateWave(prompts, n int) fault.Edge {
 	var mu sync.Mutex
-	prompt, held := 1, 0
+	prompt, held := prompts, 0
 	done := make(chan struct{}) // closed when a token request is answered
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
