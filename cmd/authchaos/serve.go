@@ -137,7 +137,7 @@ func effectiveConfig(o serveOptions) (*config.File, error) {
 		// The catalog checks each scenarios entry, so a wrong id or
 		// parameter is reported at its line in the file.
 		checkScenario := func(id string, params map[string]string) error {
-			_, _, err := scenarios.Resolve(id, params)
+			_, err := fakeserver.ResolveSelected(id, params)
 			return err
 		}
 		if cfg, err = config.Load(o.configPath, config.CheckScenarios(checkScenario)); err != nil {
@@ -169,7 +169,7 @@ func effectiveConfig(o serveOptions) (*config.File, error) {
 			return nil, fmt.Errorf("%s: scenario %s is listed twice", where(i), sc.ID)
 		}
 		seen[sc.ID] = true
-		_, p, err := scenarios.Resolve(sc.ID, sc.Params)
+		p, err := fakeserver.ResolveSelected(sc.ID, sc.Params)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where(i), err)
 		}
