@@ -1,7 +1,7 @@
 # The documented entry points. CI calls `make test`.
 GO ?= go
 
-.PHONY: test vet lint build serve bench load soak fuzz readme sdk-deps sdk-matrix screenshots mingo
+.PHONY: test vet lint build serve bench load proxy-bench soak fuzz readme sdk-deps sdk-matrix screenshots mingo
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -56,6 +56,22 @@ load:
 	echo "$$out" | awk '/^BenchmarkLoadProtected/ {p=$$3} /^BenchmarkLoadBare/ {b=$$3} \
 		END { if (!p || !b) { print "load: a benchmark result is missing"; exit 1 } \
 		printf "loopback load: fake server %.0f req/s, bare net/http %.0f req/s: %.2fx the throughput of the baseline\n", 1e9/p, 1e9/b, b/p }'
+
+# Proxy throughput: authchaos proxy (healthy, then waf-block on 10% of
+# requests) and a bare httputil.ReverseProxy in front of the same loopback
+# upstream, in the same run, PROXYCOUNT rounds averaged (loopback numbers
+# move with the machine's load); prints the ratios to the baseline.
+PROXYBENCHTIME ?= 2s
+PROXYCOUNT ?= 3
+proxy-bench:
+	@out=$$($(GO) test -run='^$$' -bench='^BenchmarkProxy' -benchtime=$(PROXYBENCHTIME) -count=$(PROXYCOUNT) ./fakeserver/) || { echo "$$out"; exit 1; }; \
+	echo "$$out"; echo; \
+	echo "$$out" | awk '/^BenchmarkProxyBare/ {b+=$$3; nb++} /^BenchmarkProxyNoScenario/ {n+=$$3; nn++} /^BenchmarkProxyFrontLayer10/ {f+=$$3; nf++} \
+		END { if (!nb || !nn || !nf) { print "proxy-bench: a benchmark result is missing"; exit 1 } \
+		b/=nb; n/=nn; f/=nf; \
+		printf "bare httputil.ReverseProxy:          %.0f req/s\n", 1e9/b; \
+		printf "authchaos proxy, no scenario:        %.0f req/s: %.2fx the baseline (target >= 0.9x)\n", 1e9/n, b/n; \
+		printf "authchaos proxy, waf-block on 10%%:   %.0f req/s: %.2fx the baseline (target >= 0.8x)\n", 1e9/f, b/f }'
 
 # Soak: a million requests of the kinds that keep state, in process; prints
 # the resident set after every tenth and the rate, and fails if it moves

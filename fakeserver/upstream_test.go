@@ -410,6 +410,10 @@ func TestProxyTokenFaults(t *testing.T) {
 // activation parses the id:k=v syntax as the command line does.
 func activation(t *testing.T, label string) fakeserver.Activation {
 	t.Helper()
+	return activationOf(label)
+}
+
+func activationOf(label string) fakeserver.Activation {
 	id, rest, _ := strings.Cut(label, ":")
 	params := map[string]string{}
 	if rest != "" {
