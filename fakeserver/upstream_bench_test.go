@@ -99,4 +99,3 @@ func BenchmarkProxyNoScenario(b *testing.B) { benchProxy(b, "") }
 func BenchmarkProxyFrontLayer10(b *testing.B) {
 	benchProxy(b, "waf-block:duration=1h,select.p=0.1,select.seed=1")
 }
-

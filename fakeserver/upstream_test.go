@@ -439,7 +439,7 @@ func TestProxyRedirectGoesToTheRecordingOrigin(t *testing.T) {
 	}
 	// A client that follows it with the header leaks it, and the journal
 	// says so.
-	if resp, body := call(t, http.MethodGet, loc, token, nil); resp.StatusCode != 200 {
+	if resp, body := call(t, http.MethodGet, loc, token, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("other origin: %d %s", resp.StatusCode, body)
 	}
 	es := p.Journal().Entries(0)
@@ -538,10 +538,10 @@ func TestProxyAuthUpstream(t *testing.T) {
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || tok.AccessToken == "" {
+	if resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
 		t.Fatalf("token through the proxy: %d", resp.StatusCode)
 	}
-	if r, _ := call(t, http.MethodGet, p.URL()+"/api/items", tok.AccessToken, nil); r.StatusCode != 200 {
+	if r, _ := call(t, http.MethodGet, p.URL()+"/api/items", tok.AccessToken, nil); r.StatusCode != http.StatusOK {
 		t.Fatalf("API: %d", r.StatusCode)
 	}
 	es := p.Journal().Entries(0)

@@ -177,7 +177,7 @@ func effectiveConfig(o serveOptions) (*config.File, error) {
 		// exactly what runs.
 		sc.Params = nil
 		if len(p) > 0 {
-			sc.Params = map[string]string(p)
+			sc.Params = p
 		}
 	}
 	return cfg, nil

@@ -85,24 +85,28 @@ func Start(t testing.TB, what, conf string, data any, files map[string]string) s
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		cmd := exec.Command(bin, "-p", dir, "-c", confPath, "-e", filepath.Join(dir, "error.log"), "-g", "daemon off; master_process off;")
+		ctx, kill := context.WithCancel(context.Background())
+		cmd := exec.CommandContext(ctx, bin, "-p", dir, "-c", confPath, "-e", filepath.Join(dir, "error.log"), "-g", "daemon off; master_process off;")
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
+			kill()
 			t.Fatalf("start nginx: %v", err)
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
+		exited := make(chan struct{}) // closed once nginx is gone
+		var waitErr error
+		go func() { waitErr = cmd.Wait(); close(exited) }()
 		addr := "127.0.0.1:" + strconv.Itoa(port)
-		if err := waitListening(addr, exited); err != nil {
-			_ = cmd.Process.Kill()
+		if err := waitListening(addr, exited, &waitErr); err != nil {
+			kill() // SIGKILL, by the context
+			<-exited
 			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 			last = fmt.Sprintf("%v\n%s%s", err, out.String(), log)
 			continue
 		}
 		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
+			kill()
 			select {
-			case <-exited:
+			case <-exited: // killed on purpose: its exit status says nothing more
 			case <-time.After(5 * time.Second):
 				t.Errorf("nginx (pid %d) did not exit within 5s of SIGKILL", cmd.Process.Pid)
 			}
@@ -126,15 +130,16 @@ func freePort(t testing.TB) int {
 
 // waitListening polls addr for up to 10 seconds, giving up early if
 // nginx exits.
-func waitListening(addr string, exited <-chan error) error {
+func waitListening(addr string, exited <-chan struct{}, waitErr *error) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
-			return fmt.Errorf("nginx exited: %v", err)
+		case <-exited:
+			return fmt.Errorf("nginx exited: %w", *waitErr)
 		default:
 		}
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		d := net.Dialer{Timeout: 200 * time.Millisecond}
+		c, err := d.DialContext(context.Background(), "tcp", addr)
 		if err == nil {
 			c.Close()
 			return nil
