@@ -566,3 +566,37 @@ func TestProxyAuthUpstream(t *testing.T) {
 		t.Errorf("upstream gone: %d %q, want 502 upstream_unreachable", resp.StatusCode, es[len(es)-1].Reason)
 	}
 }
+
+// TestProxyKeepsItsOwnSurface: the admin API, live view and metrics are
+// the proxy's, never forwarded, and stay out of the journal.
+func TestProxyKeepsItsOwnSurface(t *testing.T) {
+	var forwarded []string
+	var mu sync.Mutex
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		forwarded = append(forwarded, r.URL.Path)
+		mu.Unlock()
+	}))
+	defer up.Close()
+	p := startProxy(t, up.URL)
+	if r, _ := call(t, http.MethodGet, p.URL()+"/api/items", "", nil); r.StatusCode != http.StatusOK {
+		t.Fatalf("API: %d", r.StatusCode)
+	}
+	for _, path := range []string{"/__admin/ui", "/__admin/journal", "/__admin/clock", "/metrics"} {
+		if r, _ := call(t, http.MethodGet, p.URL()+path, "", nil); r.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", path, r.StatusCode)
+		}
+	}
+	_, metrics := call(t, http.MethodGet, p.URL()+"/metrics", "", nil)
+	if !strings.Contains(metrics, `authchaos_requests_total{`) || !strings.Contains(metrics, `status="200"`) {
+		t.Errorf("metrics do not count the proxied call:\n%s", metrics)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(forwarded) != 1 || forwarded[0] != "/api/items" {
+		t.Errorf("forwarded %v, want only /api/items", forwarded)
+	}
+	if n := len(p.Journal().Entries(0)); n != 1 {
+		t.Errorf("journal has %d entries, want the one API call", n)
+	}
+}
