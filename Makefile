@@ -1,7 +1,7 @@
 # The documented entry points. CI calls `make test`.
 GO ?= go
 
-.PHONY: test vet lint build serve bench load proxy-bench soak fuzz readme sdk-deps sdk-matrix screenshots mingo
+.PHONY: test vet lint build serve bench load proxy-bench soak proxy-soak fuzz readme sdk-deps sdk-matrix screenshots mingo
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -79,6 +79,10 @@ proxy-bench:
 SOAKN ?= 1000000
 soak:
 	AUTHCHAOS_SOAK=$(SOAKN) $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 30m ./fakeserver/ | grep -E 'soak:|FAIL|^ok'
+
+# The same through the proxy in upstream mode, to a loopback upstream.
+proxy-soak:
+	AUTHCHAOS_PROXY_SOAK=$(SOAKN) $(GO) test -count=1 -run '^TestProxySoak$$' -v -timeout 30m ./fakeserver/ | grep -E 'soak:|FAIL|^ok'
 
 # Each target fuzzes for FUZZTIME. Minimising a new interesting input is
 # bounded too (Go's default is 60s per input, which ate FuzzParse's budget).
