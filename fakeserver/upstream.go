@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -131,6 +132,9 @@ func (s *Server) reverseProxy(target *url.URL, rt http.RoundTripper, auth bool) 
 		Transport: rt,
 		ModifyResponse: func(resp *http.Response) error {
 			note := fault.NoteOf(resp.Request)
+			if note.Grant != "" && resp.StatusCode == http.StatusOK {
+				noteGrantedScope(resp, note)
+			}
 			switch code := resp.StatusCode; {
 			case code == http.StatusUnauthorized || code == http.StatusForbidden || (auth && code == http.StatusBadRequest):
 				note.Reason = journal.UpstreamRefused
@@ -159,8 +163,8 @@ func upstreamError(err error) string {
 // serveUpstream is the application in upstream mode: behind the
 // scenarios' edges, in front of the real API.
 func (s *Server) serveUpstream(w http.ResponseWriter, r *http.Request) {
+	noteGrant(r)
 	if s.up.auth != nil && strings.HasPrefix(r.URL.Path, s.up.authPrefix) {
-		noteGrant(r)
 		s.up.auth.ServeHTTP(w, r)
 		return
 	}
@@ -176,9 +180,10 @@ func (s *Server) serveUpstream(w http.ResponseWriter, r *http.Request) {
 // grant type; a larger body passes unread.
 const maxGrantBody = 64 << 10
 
-// noteGrant tells the journal which grant a token request asks for, as
-// the server's own token endpoint does, so a refresh shows as one. The
-// body is read and given back unchanged.
+// noteGrant tells the journal which grant a token request asks for (a
+// small form POST with grant_type, wherever it goes), as the server's own
+// token endpoint does, so a refresh shows as one. The body is read and
+// given back unchanged.
 func noteGrant(r *http.Request) {
 	if r.Method != http.MethodPost || r.ContentLength <= 0 || r.ContentLength > maxGrantBody {
 		return
@@ -198,6 +203,32 @@ func noteGrant(r *http.Request) {
 	}
 }
 
+// noteGrantedScope tells the journal the scope a token response grants
+// (RFC 6749 §5.1), which step-up is judged by. The body is small, read
+// and given back unchanged.
+func noteGrantedScope(resp *http.Response, note *fault.Note) {
+	if resp.ContentLength <= 0 || resp.ContentLength > maxGrantBody {
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, resp.ContentLength))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+	if err != nil {
+		return
+	}
+	var tok struct {
+		Scope string `json:"scope"`
+	}
+	if json.Unmarshal(b, &tok) == nil && len(tok.Scope) <= 1024 {
+		note.Scope = tok.Scope
+	}
+}
+
 // sightings are the bearer credentials a proxy realm has seen: when first
 // (on the virtual clock), and whether a revocation has caught them. It
 // holds at most maxSightings; past that the oldest is forgotten.
@@ -210,7 +241,8 @@ type sightings struct {
 }
 
 type sighting struct {
-	first time.Time
+	first time.Time // on the virtual clock
+	wall  time.Time // on the wall clock, which issuers' exp and nbf are in
 	n     uint64
 }
 
@@ -229,7 +261,7 @@ func (v *sightings) see(fp string, now time.Time) (sighting, bool) {
 			delete(v.seen, v.order[0])
 			v.order = v.order[1:]
 		}
-		sg = sighting{first: now, n: v.next}
+		sg = sighting{first: now, wall: time.Now(), n: v.next}
 		v.next++
 		v.seen[fp] = sg
 		v.order = append(v.order, fp)
@@ -280,10 +312,15 @@ func unverifiedClaims(raw string) (foreignClaims, bool) {
 
 // judgeForeignToken applies the active token faults to the bearer
 // credential r carries, as the server's API would to its own tokens: a
-// revoked credential, a lifetime past on the virtual clock (counted from
-// when the proxy first saw the credential, since the issuer's clock is not
-// the proxy's), an exp or nbf judged on the virtual clock plus the skew,
-// and a route's extra scopes. nil lets the request through.
+// revoked credential, a lifetime past on the virtual clock, an exp or nbf
+// past on it (plus the skew), and a route's extra scopes. nil lets the
+// request through.
+//
+// The issuer's exp and nbf are wall-clock times, and the virtual clock
+// may be ahead of the wall by what the operator advanced before the token
+// was issued. So a token's times are carried onto the virtual clock from
+// when the proxy first saw it: a token with 5 minutes left then dies 5
+// virtual minutes later, however far the clock had been moved before.
 func (s *Server) judgeForeignToken(r *http.Request) *fault.Challenge {
 	x := s.exchangeOf(r)
 	cred, err := x.credential(r)
@@ -312,16 +349,17 @@ func (s *Server) judgeForeignToken(r *http.Request) *fault.Challenge {
 			sg.first.Add(k.AccessTTL).UTC().Format(time.RFC3339), judged.UTC().Format(time.RFC3339)), expiredHint)
 	}
 	claims, isJWT := unverifiedClaims(cred.Secret)
+	onClock := func(t time.Time) time.Time { return sg.first.Add(t.Sub(sg.wall)) }
 	if clocked && isJWT {
-		if claims.Expiry != nil && !judged.Before(claims.Expiry.Time()) {
+		if claims.Expiry != nil && !judged.Before(onClock(claims.Expiry.Time())) {
 			return refuse(journal.TokenExpired, fmt.Sprintf("token expired at %s (proxy time %s)",
-				claims.Expiry.Time().UTC().Format(time.RFC3339), judged.UTC().Format(time.RFC3339)), expiredHint)
+				onClock(claims.Expiry.Time()).UTC().Format(time.RFC3339), judged.UTC().Format(time.RFC3339)), expiredHint)
 		}
-		// nbf only under a skew: otherwise the proxy's clock lagging
-		// the issuer's is no fault a scenario asked for.
-		if k.Skew != 0 && claims.NotBefore != nil && judged.Before(claims.NotBefore.Time()) {
+		// nbf only under a skew: otherwise a token a moment younger
+		// than the proxy's sight of it is no fault a scenario asked for.
+		if k.Skew != 0 && claims.NotBefore != nil && judged.Before(onClock(claims.NotBefore.Time())) {
 			return refuse(journal.TokenNotYetValid, fmt.Sprintf("token is not valid before %s (proxy time %s): the clocks disagree",
-				claims.NotBefore.Time().UTC().Format(time.RFC3339), judged.UTC().Format(time.RFC3339)),
+				onClock(claims.NotBefore.Time()).UTC().Format(time.RFC3339), judged.UTC().Format(time.RFC3339)),
 				"a new token will not help while the clocks disagree; sync the clocks")
 		}
 	}

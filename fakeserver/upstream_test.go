@@ -66,7 +66,8 @@ func foreignJWT(t *testing.T, claims jwt.Claims, scope string) string {
 }
 
 func liveJWT(t *testing.T, scope string) string {
-	return foreignJWT(t, jwt.Claims{Subject: "alice", IssuedAt: jwt.NewNumericDate(t0), Expiry: jwt.NewNumericDate(t0.Add(time.Hour))}, scope)
+	now := time.Now()
+	return foreignJWT(t, jwt.Claims{Subject: "alice", IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Hour))}, scope)
 }
 
 var proxyClient = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -351,8 +352,10 @@ func TestProxyTokenFaults(t *testing.T) {
 			{path: "/api/items", token: 1, status: 200},
 		}},
 		{"expired-token:lifetime=24h", []string{
-			foreignJWT(t, jwt.Claims{Subject: "alice", Expiry: jwt.NewNumericDate(t0.Add(time.Minute))}, "read"), liveJWT(t, "read")}, []step{
-			{path: "/api/items", status: 200},
+			foreignJWT(t, jwt.Claims{Subject: "alice", Expiry: jwt.NewNumericDate(time.Now().Add(time.Minute))}, "read"), liveJWT(t, "read")}, []step{
+			// The clock moved an hour before the proxy saw the token:
+			// its minute left counts from then.
+			{path: "/api/items", advance: time.Hour, status: 200},
 			{path: "/api/items", advance: 2 * time.Minute, status: 401, reason: journal.TokenExpired, header: "token expired at"},
 			{path: "/api/items", token: 1, status: 200},
 		}},
@@ -366,7 +369,7 @@ func TestProxyTokenFaults(t *testing.T) {
 			{path: "/api/items", status: 403, reason: journal.InsufficientScope, header: `scope="read write"`},
 		}},
 		{"clock-skew:direction=behind", []string{
-			foreignJWT(t, jwt.Claims{Subject: "alice", NotBefore: jwt.NewNumericDate(t0), Expiry: jwt.NewNumericDate(t0.Add(time.Hour))}, "read")}, []step{
+			foreignJWT(t, jwt.Claims{Subject: "alice", NotBefore: jwt.NewNumericDate(time.Now()), Expiry: jwt.NewNumericDate(time.Now().Add(time.Hour))}, "read")}, []step{
 			{path: "/api/items", status: 401, reason: journal.TokenNotYetValid, header: "not valid before"},
 		}},
 		{"missing-www-authenticate", []string{liveJWT(t, "read")}, []step{
@@ -545,8 +548,8 @@ func TestProxyAuthUpstream(t *testing.T) {
 		t.Fatalf("API: %d", r.StatusCode)
 	}
 	es := p.Journal().Entries(0)
-	if len(es) != 2 || es[0].Grant != "client_credentials" || es[0].Scheme != "Basic" || es[0].Credential != p.Fingerprint(clientID+":"+clientSecret) {
-		t.Fatalf("journal %+v, want the token request with its grant and a fingerprint, then the API call", es)
+	if len(es) != 2 || es[0].Grant != "client_credentials" || es[0].Scope != "read" || es[0].Scheme != "Basic" || es[0].Credential != p.Fingerprint(clientID+":"+clientSecret) {
+		t.Fatalf("journal %+v, want the token request with its grant, granted scope and a fingerprint, then the API call", es)
 	}
 	if len(idp.Journal().Entries(0)) != 1 {
 		t.Errorf("the identity provider saw %d requests, want the token request", len(idp.Journal().Entries(0)))
