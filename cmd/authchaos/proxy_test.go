@@ -91,3 +91,31 @@ func TestProxyHTTPSUpstream(t *testing.T) {
 		t.Errorf("without --upstream-ca: %d %s, want 502 about the certificate", code, body)
 	}
 }
+
+// TestRunThroughProxy judges built-in clients through the proxy in front
+// of a served fake server, with `run --server`: the verdicts are the ones
+// run gives against the fake server itself.
+func TestRunThroughProxy(t *testing.T) {
+	api, _ := startServe(t, "--addr", "127.0.0.1:0")
+	proxyURL, _ := startCommand(t, "proxy", "--upstream", api, "--addr", "127.0.0.1:0")
+	ids := []string{"waf-block", "revoked-token", "expired-token", "redirect-strips-auth", "scope-mismatch"}
+	args := func(client string) []string {
+		a := []string{"run", "--client", client, "--server", proxyURL}
+		for _, id := range ids {
+			a = append(a, "--scenario", id)
+		}
+		return a
+	}
+	if code, stdout, stderr := runCLI(t, args("resilient")...); code != exitOK {
+		t.Errorf("resilient through the proxy: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ := runCLI(t, args("naive")...)
+	if code != exitFailures {
+		t.Errorf("naive through the proxy: exit %d, want %d\n%s", code, exitFailures, stdout)
+	}
+	for _, id := range ids[:4] {
+		if !strings.Contains(stdout, "FAIL     "+id) {
+			t.Errorf("naive through the proxy: %s not failed, as it is on the fake server:\n%s", id, stdout)
+		}
+	}
+}
