@@ -329,7 +329,11 @@ func (s *Server) judgeForeignToken(r *http.Request) *fault.Challenge {
 	}
 	st, k := x.realm, x.realm.knobs
 	now := s.clock.Now()
-	sg, revoked := st.seen.see(s.fp.Credential(cred), now)
+	fp := fault.NoteOf(r).Credential // fingerprinted on arrival...
+	if fp == "" || r.Header.Get("Authorization") != x.authz {
+		fp = s.fp.Credential(cred) // ...unless an edge changed the header since
+	}
+	sg, revoked := st.seen.see(fp, now)
 	refuse := func(reason journal.Reason, desc, hint string) *fault.Challenge {
 		return &fault.Challenge{Scheme: cred.Scheme, Error: "invalid_token", Description: desc, Reason: reason, Hint: hint}
 	}

@@ -99,3 +99,64 @@ func BenchmarkProxyNoScenario(b *testing.B) { benchProxy(b, "") }
 func BenchmarkProxyFrontLayer10(b *testing.B) {
 	benchProxy(b, "waf-block:duration=1h,select.p=0.1,select.seed=1")
 }
+
+// The in-process trio measures the same three with no network at all: an
+// upstream handler behind a RoundTripper, one request at a time. It is
+// the proxy's own CPU cost, which a loaded machine's loopback numbers
+// blur.
+
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	w := httptest.NewRecorder()
+	t.h.ServeHTTP(w, r)
+	resp := w.Result()
+	resp.Request = r
+	return resp, nil
+}
+
+func inProcessLoop(b *testing.B, h http.Handler) {
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodGet, "/api/items", nil)
+		r.Header.Set("Authorization", "Bearer x")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK && w.Code != http.StatusUnauthorized {
+			b.Fatalf("GET /api/items: %d", w.Code)
+		}
+	}
+}
+
+var inProcessUpstream, _ = url.Parse("http://upstream.invalid")
+
+// BenchmarkProxyInProcessBare is httputil.ReverseProxy alone.
+func BenchmarkProxyInProcessBare(b *testing.B) {
+	u := inProcessUpstream
+	inProcessLoop(b, &httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(u); pr.SetXForwarded() },
+		Transport: handlerTransport{bareItems()},
+	})
+}
+
+func inProcessProxy(b *testing.B, scenario string) {
+	p, err := fakeserver.New(fakeserver.WithClock(clock.Frozen(t0)),
+		fakeserver.WithUpstream(inProcessUpstream, fakeserver.WithUpstreamTransport(handlerTransport{bareItems()})))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if scenario != "" {
+		if err := p.Apply(activationOf(scenario)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	inProcessLoop(b, p)
+}
+
+// BenchmarkProxyInProcessNoScenario is authchaos proxy, healthy.
+func BenchmarkProxyInProcessNoScenario(b *testing.B) { inProcessProxy(b, "") }
+
+// BenchmarkProxyInProcessFrontLayer10 has waf-block on 10% of requests.
+func BenchmarkProxyInProcessFrontLayer10(b *testing.B) {
+	inProcessProxy(b, "waf-block:duration=1h,select.p=0.1,select.seed=1")
+}
