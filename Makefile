@@ -1,7 +1,7 @@
 # The documented entry points. CI calls `make test`.
 GO ?= go
 
-.PHONY: test vet lint build serve bench load soak fuzz readme sdk-deps sdk-matrix screenshots mingo
+.PHONY: test vet lint build serve bench load proxy-bench soak proxy-soak fuzz readme sdk-deps sdk-matrix screenshots mingo
 
 test: vet
 	$(GO) test -race -count=1 ./...
@@ -57,12 +57,41 @@ load:
 		END { if (!p || !b) { print "load: a benchmark result is missing"; exit 1 } \
 		printf "loopback load: fake server %.0f req/s, bare net/http %.0f req/s: %.2fx the throughput of the baseline\n", 1e9/p, 1e9/b, b/p }'
 
+# Proxy throughput: authchaos proxy (healthy, then waf-block on 10% of
+# requests) and a bare httputil.ReverseProxy in front of the same loopback
+# upstream. PROXYCOUNT rounds, each running the three back to back so they
+# share the machine's load of the moment, averaged; prints the ratios to
+# the baseline. Then the same trio in process, with no network (the
+# proxy's own CPU cost). Never a pass/fail on time.
+PROXYBENCHTIME ?= 2s
+PROXYCOUNT ?= 3
+proxy-bench:
+	@out=$$(for i in $$(seq $(PROXYCOUNT)); do $(GO) test -run='^$$' -bench='^BenchmarkProxy' -benchtime=$(PROXYBENCHTIME) -count=1 ./fakeserver/ || exit 1; done) || { echo "$$out"; exit 1; }; \
+	echo "$$out" | grep '^Benchmark'; echo; \
+	echo "$$out" | awk '/^BenchmarkProxyBare/ {b+=$$3; nb++} /^BenchmarkProxyNoScenario/ {n+=$$3; nn++} /^BenchmarkProxyFrontLayer10/ {f+=$$3; nf++} \
+		END { if (!nb || !nn || !nf) { print "proxy-bench: a benchmark result is missing"; exit 1 } \
+		b/=nb; n/=nn; f/=nf; \
+		printf "bare httputil.ReverseProxy:          %.0f req/s\n", 1e9/b; \
+		printf "authchaos proxy, no scenario:        %.0f req/s: %.2fx the baseline (target >= 0.9x)\n", 1e9/n, b/n; \
+		printf "authchaos proxy, waf-block on 10%%:   %.0f req/s: %.2fx the baseline (target >= 0.8x)\n", 1e9/f, b/f }'
+	@out=$$(for i in $$(seq $(PROXYCOUNT)); do $(GO) test -run='^$$' -bench='^BenchmarkProxyInProcess' -benchtime=$(PROXYBENCHTIME) -count=1 ./fakeserver/ || exit 1; done) || { echo "$$out"; exit 1; }; \
+	echo; echo "$$out" | grep '^Benchmark'; echo; \
+	echo "$$out" | awk '/^BenchmarkProxyInProcessBare/ {b+=$$3; nb++} /^BenchmarkProxyInProcessNoScenario/ {n+=$$3; nn++} /^BenchmarkProxyInProcessFrontLayer10/ {f+=$$3; nf++} \
+		END { if (!nb || !nn || !nf) { print "proxy-bench: an in-process result is missing"; exit 1 } \
+		b/=nb; n/=nn; f/=nf; \
+		printf "in process, no network (the proxy'"'"'s own CPU cost):\n"; \
+		printf "  bare httputil.ReverseProxy %.1f us/request; authchaos proxy %.1f us (%.2fx the throughput), with waf-block on 10%% %.1f us (%.2fx)\n", b/1e3, n/1e3, b/n, f/1e3, b/f }'
+
 # Soak: a million requests of the kinds that keep state, in process; prints
 # the resident set after every tenth and the rate, and fails if it moves
 # more than 15 MB over the second half.
 SOAKN ?= 1000000
 soak:
 	AUTHCHAOS_SOAK=$(SOAKN) $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 30m ./fakeserver/ | grep -E 'soak:|FAIL|^ok'
+
+# The same through the proxy in upstream mode, to a loopback upstream.
+proxy-soak:
+	AUTHCHAOS_PROXY_SOAK=$(SOAKN) $(GO) test -count=1 -run '^TestProxySoak$$' -v -timeout 30m ./fakeserver/ | grep -E 'soak:|FAIL|^ok'
 
 # Each target fuzzes for FUZZTIME. Minimising a new interesting input is
 # bounded too (Go's default is 60s per input, which ate FuzzParse's budget).

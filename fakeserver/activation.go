@@ -35,3 +35,17 @@ func (a Activation) clone() Activation {
 	}
 	return out
 }
+
+// withSelection is a scenario's resolved parameters with the selection's
+// as given, so the activation shows (and a reset reinstalls) both.
+func withSelection(p map[string]string, picked map[string]string) map[string]string {
+	if len(picked) == 0 {
+		return p
+	}
+	out := maps.Clone(p)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, picked)
+	return out
+}

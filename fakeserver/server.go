@@ -64,6 +64,9 @@ type Server struct {
 	once   sync.Once
 	alt    http.Handler
 
+	upCfg *upstreamConfig // WithUpstream, until New builds up from it
+	up    *upstream       // upstream mode: the proxy's forwarding half; nil for the fake server
+
 	mu    sync.Mutex // guards the listeners below
 	lns   []net.Listener
 	srvs  []*http.Server
@@ -139,6 +142,12 @@ func New(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.mux = s.routes()
+	if s.upCfg != nil {
+		if s.up, err = s.newUpstream(s.upCfg); err != nil {
+			return nil, err
+		}
+		s.app = http.HandlerFunc(s.serveUpstream)
+	}
 	s.alt = s.journaled(journal.OtherOrigin, http.HandlerFunc(s.serveOtherOrigin))
 	var a Activation
 	for _, sc := range s.cfg.Scenarios {
@@ -367,6 +376,9 @@ func (s *Server) apply(a Activation) error {
 // install builds a realm for a and makes it current.
 func (s *Server) install(a Activation) error {
 	st := s.newRealm()
+	if s.up != nil {
+		st.seen = newSightings()
+	}
 	env := &env{s: s, st: st}
 	seen := map[string]bool{}
 	for _, sel := range a {
@@ -374,14 +386,24 @@ func (s *Server) install(a Activation) error {
 			return fmt.Errorf("scenario %s is listed twice", sel.ID)
 		}
 		seen[sel.ID] = true
-		sc, p, err := scenarios.Resolve(sel.ID, sel.Params)
+		own, pick, picked, err := fault.SplitSelection(sel.Params)
+		if err != nil {
+			return fmt.Errorf("scenario %s: %w", sel.ID, err)
+		}
+		sc, p, err := scenarios.Resolve(sel.ID, own)
 		if err != nil {
 			return err
 		}
-		if err := sc.Install(env, p); err != nil {
+		before := len(st.edges)
+		if err := installScenario(env, s.up != nil, sc, p); err != nil {
+			var refusal *ProxyRefusal
+			if errors.As(err, &refusal) {
+				return err
+			}
 			return fmt.Errorf("install scenario %s: %w", sel.ID, err)
 		}
-		st.active = append(st.active, Selected{ID: sel.ID, Params: p})
+		st.selectEdges(before, pick)
+		st.active = append(st.active, Selected{ID: sel.ID, Params: withSelection(p, picked)})
 	}
 	st.name = st.active.name()
 	st.handler = st.edgeChain(s.app)

@@ -52,6 +52,8 @@ type realm struct {
 	sessionOrder, refreshOrder, codeOrder []string
 	devices                               map[string]*deviceGrant // by device code
 	deviceOrder                           []string
+
+	seen *sightings // upstream mode: the credentials passing through
 }
 
 // What a realm holds at most. Past its lifetime on the virtual clock an
@@ -566,6 +568,9 @@ func (e *env) doLocked(a fault.Action, arg string) error {
 	switch a {
 	case fault.RevokeAccessTokens:
 		e.s.tokens.revokeUser(arg)
+		if st.seen != nil {
+			st.seen.revokeAll() // upstream mode: the credentials the proxy saw
+		}
 	case fault.RevokeAPIKey:
 		found := false
 		for k, rec := range st.apiKeys {

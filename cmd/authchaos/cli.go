@@ -110,7 +110,7 @@ Steering a running serve (each takes --server URL, default http://127.0.0.1:8401
 		},
 	}
 	root.SetVersionTemplate("authchaos {{.Version}}\n")
-	root.AddCommand(newServeCmd(), newScenariosCmd(), newExplainCmd(), newRunCmd())
+	root.AddCommand(newServeCmd(), newProxyCmd(), newScenariosCmd(), newExplainCmd(), newRunCmd())
 	root.AddCommand(newJudgeCmd())
 	root.AddCommand(steerCommands()...)
 	return root

@@ -268,12 +268,19 @@ var listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:(\d+))`)
 // its exit code and everything it printed. Every wait is bounded.
 func startServe(t *testing.T, args ...string) (base string, stop func() (int, string)) {
 	t.Helper()
+	return startCommand(t, "serve", args...)
+}
+
+// startCommand is startServe for any command that prints the listening
+// line (serve, proxy).
+func startCommand(t *testing.T, command string, args ...string) (base string, stop func() (int, string)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve"}, args...), pw, &errOut)
+		done <- run(ctx, append([]string{command}, args...), pw, &errOut)
 		pw.Close()
 	}()
 	found := make(chan string, 1)

@@ -139,7 +139,7 @@ func effectiveConfig(o serveOptions) (*config.File, error) {
 		// The catalog checks each scenarios entry, so a wrong id or
 		// parameter is reported at its line in the file.
 		checkScenario := func(id string, params map[string]string) error {
-			_, _, err := scenarios.Resolve(id, params)
+			_, err := fakeserver.ResolveSelected(id, params)
 			return err
 		}
 		if cfg, err = config.Load(o.configPath, config.CheckScenarios(checkScenario)); err != nil {
@@ -178,7 +178,7 @@ func effectiveConfig(o serveOptions) (*config.File, error) {
 			return nil, fmt.Errorf("%s: scenario %s is listed twice", where(i), sc.ID)
 		}
 		seen[sc.ID] = true
-		_, p, err := scenarios.Resolve(sc.ID, sc.Params)
+		p, err := fakeserver.ResolveSelected(sc.ID, sc.Params)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where(i), err)
 		}
@@ -186,7 +186,7 @@ func effectiveConfig(o serveOptions) (*config.File, error) {
 		// exactly what runs.
 		sc.Params = nil
 		if len(p) > 0 {
-			sc.Params = map[string]string(p)
+			sc.Params = p
 		}
 	}
 	return cfg, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/adminclient"
 	"github.com/authchaos/authchaos/fakeserver/fault"
 	"github.com/authchaos/authchaos/fakeserver/journal"
@@ -75,7 +76,7 @@ does. Parameters follow a colon, as for serve --scenario:
 			if _, ok := scenarios.Lookup(sc.ID); !ok {
 				return fmt.Errorf("%q: %w", spec, unknownScenario(sc.ID))
 			}
-			if _, _, err := scenarios.Resolve(sc.ID, sc.Params); err != nil {
+			if _, err := fakeserver.ResolveSelected(sc.ID, sc.Params); err != nil {
 				return fmt.Errorf("%q: %w", spec, err)
 			}
 			acts = append(acts, adminclient.Activation{ID: sc.ID, Params: sc.Params})

@@ -115,6 +115,17 @@ const (
 	CredentialLeaked Reason = "credential_leaked"
 )
 
+// Reasons of the chaos proxy (authchaos proxy), about what its upstreams
+// answered.
+const (
+	// UpstreamRefused is a 401 or 403 the upstream API answered (or a
+	// 400 from the identity provider): the proxy passed it on as it came.
+	UpstreamRefused Reason = "upstream_refused"
+	// UpstreamUnreachable is the proxy's 502 when an upstream did not
+	// answer.
+	UpstreamUnreachable Reason = "upstream_unreachable"
+)
+
 // Origin names the backend or layer that answered a request, so the judge
 // can tell the API's own 401 from an edge's.
 type Origin string
