@@ -3,6 +3,7 @@ package suites
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -26,19 +27,19 @@ func IsDevicePoll(e fakeserver.Entry) bool { return IsTokenRequest(e) && e.Grant
 
 // IsDeviceAuthorization reports whether e started a device authorization.
 func IsDeviceAuthorization(e fakeserver.Entry) bool {
-	return e.Path == "/oauth/device_authorization" && e.Method == "POST"
+	return e.Path == "/oauth/device_authorization" && e.Method == http.MethodPost
 }
 
 // IsResourceMetadata reports whether e fetched protected resource
 // metadata (RFC 9728), at the root or with the resource's path inserted.
 func IsResourceMetadata(e fakeserver.Entry) bool {
-	return e.Method == "GET" && strings.HasPrefix(e.Path, "/.well-known/oauth-protected-resource")
+	return e.Method == http.MethodGet && strings.HasPrefix(e.Path, "/.well-known/oauth-protected-resource")
 }
 
 // IsServerMetadata reports whether e fetched authorization server
 // metadata (RFC 8414, or OpenID Connect discovery).
 func IsServerMetadata(e fakeserver.Entry) bool {
-	return e.Method == "GET" && (strings.HasPrefix(e.Path, "/.well-known/oauth-authorization-server") ||
+	return e.Method == http.MethodGet && (strings.HasPrefix(e.Path, "/.well-known/oauth-authorization-server") ||
 		strings.HasPrefix(e.Path, "/.well-known/openid-configuration"))
 }
 

@@ -103,7 +103,7 @@ func TestOAuth4WebAPIDPoPAndDiscovery(t *testing.T) {
 	if len(refusals) != 1 {
 		t.Fatalf("API nonce refusals: %d, want 1 (after the rotation)", len(refusals))
 	}
-	if !slices(es, suites.IsResourceMetadata) || !slices(es, suites.IsServerMetadata) {
+	if suites.Count(es, suites.IsResourceMetadata) == 0 || suites.Count(es, suites.IsServerMetadata) == 0 {
 		t.Fatal("the journal shows no RFC 9728 or RFC 8414 metadata fetch")
 	}
 }
@@ -128,4 +128,3 @@ func TestOAuth4WebAPIDeviceFlow(t *testing.T) {
 	}
 }
 
-func slices(es []fakeserver.Entry, pred func(fakeserver.Entry) bool) bool { return suites.Count(es, pred) > 0 }
