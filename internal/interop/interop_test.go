@@ -127,4 +127,3 @@ func TestOAuth4WebAPIDeviceFlow(t *testing.T) {
 		t.Fatalf("%d device polls in the journal, want 3", n)
 	}
 }
-
