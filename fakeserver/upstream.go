@@ -138,7 +138,11 @@ func (s *Server) reverseProxy(target *url.URL, rt http.RoundTripper, auth bool) 
 			switch code := resp.StatusCode; {
 			case code == http.StatusUnauthorized || code == http.StatusForbidden || (auth && code == http.StatusBadRequest):
 				note.Reason = journal.UpstreamRefused
-			case !auth && code >= 200 && code < 300 && note.Credential != "":
+			case !auth && code >= 200 && code < 300 && note.Credential != "" && note.Grant == "" && resp.Request.URL.Path != "/login":
+				// A protected call, as the server counts them: not the
+				// token request of a client that authenticates with
+				// Basic, which would fire revoked-token before the token
+				// it got was ever seen.
 				s.countSuccess(s.realmOf(resp.Request))
 			}
 			return nil
@@ -420,6 +424,11 @@ func (e *proxyEnv) After(n int, a fault.Action) {
 }
 
 func (e *proxyEnv) Mint(string, []string) (string, string, error) {
+	e.refused = fmt.Errorf("minting tokens %w", errServerOnly)
+	return "", "", e.refused
+}
+
+func (e *proxyEnv) MintFor(fault.Mint) (string, string, error) {
 	e.refused = fmt.Errorf("minting tokens %w", errServerOnly)
 	return "", "", e.refused
 }

@@ -119,3 +119,33 @@ func TestRunThroughProxy(t *testing.T) {
 		}
 	}
 }
+
+// judge, reading the journal the proxy recorded, gives each client the
+// verdict run gives it: the same rules on traffic nobody scripted for it.
+func TestJudgeThroughProxy(t *testing.T) {
+	api, _ := startServe(t, "--addr", "127.0.0.1:0")
+	proxyURL, _ := startCommand(t, "proxy", "--upstream", api, "--addr", "127.0.0.1:0")
+	dir := t.TempDir()
+	for _, tc := range []struct{ id, kind string }{
+		{"waf-block", "backoff"}, {"revoked-token", "refresh"}, {"expired-token", "refresh"},
+		{"redirect-strips-auth", "no-leak"}, {"scope-mismatch", "step-up"},
+	} {
+		for _, client := range []string{"resilient", "naive"} {
+			report := filepath.Join(dir, client+"-"+tc.id+".json")
+			runCode, stdout, _ := runCLI(t, "run", "--client", client, "--server", proxyURL, "--scenario", tc.id, "--json-report", report)
+			judgeCode, jout, jerr := runCLI(t, "judge", "--recovery", tc.kind, "--journal", report)
+			// naive asks for every scope up front, so no insufficient_scope
+			// ever comes: run passes it, judge says there is nothing to
+			// judge (as in the parity table against the fake server).
+			if client == "naive" && tc.id == "scope-mismatch" {
+				if !strings.Contains(jout, "NOTHING TO JUDGE") {
+					t.Errorf("naive on scope-mismatch: judge should find nothing to judge:\n%s%s", jout, jerr)
+				}
+				continue
+			}
+			if runCode != judgeCode {
+				t.Errorf("%s on %s through the proxy: run exit %d, judge exit %d\nrun:\n%s\njudge:\n%s%s", client, tc.id, runCode, judgeCode, stdout, jout, jerr)
+			}
+		}
+	}
+}
