@@ -270,7 +270,7 @@ func TestErrors(t *testing.T) {
 
 		// Unknown fields.
 		{name: "unknown top-level", in: "addr: ':1'\nrealm: r\nuserz: []\n", line: 3, field: "",
-			text: `config.yaml line 3: unknown field "userz" (valid: addr, realm, lifetimes, users, clients, api_keys, routes, scenarios, journal_cap)`},
+			text: `config.yaml line 3: unknown field "userz" (valid: addr, realm, lifetimes, users, clients, api_keys, routes, scenarios, journal_cap, token_format)`},
 		{name: "unknown in user", in: "users:\n  - username: a\n    pasword: b\n", line: 3, field: "users[0]",
 			msg: `unknown field "pasword" (valid: username, password, scopes, roles)`},
 		{name: "unknown in lifetimes", in: "lifetimes:\n  access: 5m\n", line: 2, field: "lifetimes",
@@ -480,7 +480,7 @@ func TestDecodeErrorRewrite(t *testing.T) {
 		t.Fatal("strict decode accepted an unknown field")
 	}
 	errs := decodeErrors("config.yaml", nil, err)
-	want := `config.yaml line 3: unknown field "userz" (valid: addr, realm, lifetimes, users, clients, api_keys, routes, scenarios, journal_cap)`
+	want := `config.yaml line 3: unknown field "userz" (valid: addr, realm, lifetimes, users, clients, api_keys, routes, scenarios, journal_cap, token_format)`
 	if len(errs) != 1 || errs[0].Error() != want {
 		t.Errorf("got %v\nwant %s", joinErrors(errs), want)
 	}
