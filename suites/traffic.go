@@ -11,6 +11,7 @@ import (
 
 	"github.com/authchaos/authchaos/fakeserver"
 	"github.com/authchaos/authchaos/fakeserver/journal"
+	"github.com/authchaos/authchaos/internal/authn"
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
@@ -114,7 +115,12 @@ var trafficKinds = map[scenarios.Recovery]func(fakeserver.Entry) bool{
 	scenarios.StepUp: func(e fakeserver.Entry) bool {
 		return e.Reason == journal.InsufficientScope || e.Reason == journal.InsufficientUserAuthentication
 	},
-	scenarios.NoLeak: func(e fakeserver.Entry) bool { return e.Reason == journal.Redirect || e.Origin == journal.OtherOrigin },
+	scenarios.NoLeak:     func(e fakeserver.Entry) bool { return e.Reason == journal.Redirect || e.Origin == journal.OtherOrigin },
+	scenarios.NonceRetry: isNonceRefusal,
+	// The API's 401 to a call without a credential, whose challenge names
+	// the resource metadata.
+	scenarios.Discover: func(e fakeserver.Entry) bool { return apiRefusal(e) && e.Scheme == authn.None },
+	scenarios.Poll:     IsDeviceAuthorization,
 }
 
 // apiRefusal is a 401 from the API itself, not from a layer in front.
@@ -186,6 +192,9 @@ var triggerWords = map[scenarios.Recovery]string{
 	scenarios.SwitchScheme: "wrong_scheme refusal",
 	scenarios.StepUp:       "insufficient_scope or insufficient_user_authentication refusal",
 	scenarios.NoLeak:       "redirect nor request to another origin",
+	scenarios.NonceRetry:   "use_dpop_nonce nor Digest stale=true refusal",
+	scenarios.Discover:     "401 from the API to a call without a credential",
+	scenarios.Poll:         "device authorization",
 }
 
 func describeWindow(res TrafficResult, since int64) string {
@@ -214,7 +223,9 @@ func defaultExpect(kind scenarios.Recovery) Expectation {
 	switch kind {
 	case scenarios.FailFast:
 		return ExpectFailure
-	case scenarios.NoLeak:
+	case scenarios.NoLeak, scenarios.Poll:
+		// A device flow ends in a token, or in expired_token or
+		// access_denied, which a correct client reports as it stops.
 		return ExpectAny
 	}
 	return ExpectSuccess
@@ -384,9 +395,11 @@ func authFault(e fakeserver.Entry) bool {
 // after an edge block or Retry-After, and a redirect's next hop, are
 // follow-ups even with the same credential.
 func resent(refusal, e fakeserver.Entry) bool {
+	// After a nonce refusal the same token is the right retry: the
+	// nonce, not the credential, was missing.
 	return e.Credential == refusal.Credential && e.Scheme == refusal.Scheme &&
 		(refusal.Status == 401 || refusal.Status == 403) && !isEdgeBlock(refusal) && refusal.RetryAfter == "" &&
-		refusal.Origin != journal.OtherOrigin
+		refusal.Origin != journal.OtherOrigin && !isNonceRefusal(refusal)
 }
 
 func lastStatus(es []fakeserver.Entry) int {
