@@ -49,7 +49,7 @@ func TestTestTraffic(t *testing.T) {
 		{"recovered", recovered, scenarios.Refresh, ""},
 		{"never refreshed", expiry, scenarios.Refresh, "no correct refresh recovery in the journal (seq 1-3):\n  did not recover"},
 		{"nothing to judge", expiry[:2], scenarios.Refresh, "authchaos: nothing to judge"},
-		{"a kind it cannot judge", recovered, scenarios.Discover, "fatal: authchaos: recovery discover cannot be judged"},
+		{"a kind it does not know", recovered, scenarios.Recovery("telepathy"), `fatal: authchaos: unknown recovery kind "telepathy"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -130,9 +130,11 @@ var _ = Describe("RecoverAs", func() {
 		Expect(err).To(MatchError(ContainSubstring("nothing to judge")))
 	})
 
-	It("refuses a kind it cannot judge, and anything but a journal", func() {
-		_, err := match.RecoverAs(scenarios.Poll).Match(refreshed)
-		Expect(err).To(MatchError(ContainSubstring("cannot be judged from traffic alone")))
+	It("refuses a kind it does not know, and anything but a journal", func() {
+		_, err := match.RecoverAs(scenarios.Recovery("telepathy")).Match(refreshed)
+		Expect(err).To(MatchError(ContainSubstring(`unknown recovery kind "telepathy"`)))
+		_, err = match.RecoverAs(scenarios.Poll).Match(refreshed)
+		Expect(err).To(MatchError(ContainSubstring("nothing to judge")), "no device authorization in a refresh journal")
 		_, err = match.RecoverAs(scenarios.Refresh).Match("GET /api/items")
 		Expect(err).To(MatchError("match: expected []fakeserver.Entry (the journal), got string"))
 	})
