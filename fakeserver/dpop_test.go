@@ -1,19 +1,11 @@
 package fakeserver_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
+	"github.com/authchaos/authchaos/internal/dpoptest"
 	"net/http"
-	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/gavv/httpexpect/v2"
-	"github.com/go-jose/go-jose/v4"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -22,40 +14,6 @@ import (
 	"github.com/authchaos/authchaos/scenarios"
 	"github.com/authchaos/authchaos/suites/adapter"
 )
-
-// dpopKey is a client's DPoP key pair, signing proofs as RFC 9449 §4 says.
-type dpopKey struct {
-	signer jose.Signer
-	n      atomic.Int64
-}
-
-func newDPoPKey() *dpopKey {
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	Expect(err).NotTo(HaveOccurred())
-	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt")
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: priv}, opts)
-	Expect(err).NotTo(HaveOccurred())
-	return &dpopKey{signer: signer}
-}
-
-// proof signs a proof for method and url at iat, for an access token
-// (ath) when one is given, with a nonce when one is given.
-func (k *dpopKey) proof(method, url string, iat time.Time, token, nonce string) string {
-	claims := map[string]any{"jti": "p" + strconv.FormatInt(k.n.Add(1), 10), "htm": method, "htu": url, "iat": iat.Unix()}
-	if token != "" {
-		sum := sha256.Sum256([]byte(token))
-		claims["ath"] = base64.RawURLEncoding.EncodeToString(sum[:])
-	}
-	if nonce != "" {
-		claims["nonce"] = nonce
-	}
-	b, _ := json.Marshal(claims)
-	jws, err := k.signer.Sign(b)
-	Expect(err).NotTo(HaveOccurred())
-	out, err := jws.CompactSerialize()
-	Expect(err).NotTo(HaveOccurred())
-	return out
-}
 
 // A scenario for these specs only: a nonce on every route, Bearer still
 // accepted, so the specs can check nonces apart from the catalog's
@@ -73,11 +31,11 @@ func init() {
 var _ = Describe("DPoP (RFC 9449)", func() {
 	var (
 		h   *harness
-		key *dpopKey
+		key *dpoptest.Key
 	)
 	BeforeEach(func() {
 		h = serve()
-		key = newDPoPKey()
+		key = dpoptest.NewKey()
 	})
 	tokenWith := func(proof string) *httpexpect.Response {
 		return h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).WithHeader("DPoP", proof).
@@ -93,25 +51,25 @@ var _ = Describe("DPoP (RFC 9449)", func() {
 	now := func() time.Time { return h.Clock().Now() }
 
 	It("binds a token to the proof's key and lets it in only with a fresh proof by that key", func() {
-		obj := tokenWith(key.proof("POST", h.URL()+"/oauth/token", now(), "", "")).Status(http.StatusOK).JSON().Object()
+		obj := tokenWith(key.Proof("POST", h.URL()+"/oauth/token", now(), "", "")).Status(http.StatusOK).JSON().Object()
 		obj.HasValue("token_type", "DPoP")
 		token := obj.Value("access_token").String().Raw()
 		api := h.URL() + "/api/items"
 
-		callWith(token, key.proof("GET", api, now(), token, "")).Status(http.StatusOK)
+		callWith(token, key.Proof("GET", api, now(), token, "")).Status(http.StatusOK)
 
-		proof := key.proof("GET", api, now(), token, "")
+		proof := key.Proof("GET", api, now(), token, "")
 		callWith(token, proof).Status(http.StatusOK)
 		r := callWith(token, proof).Status(http.StatusUnauthorized) // replayed
 		r.Header("WWW-Authenticate").HasPrefix(`DPoP realm="authchaos", error="invalid_dpop_proof"`).Contains(`algs="ES256`)
 		r.JSON().Object().Value("error_description").String().Contains("jti was used before")
 
 		for _, bad := range []string{
-			key.proof("POST", api, now(), token, ""),                    // wrong method
-			key.proof("GET", h.URL()+"/api/me", now(), token, ""),       // wrong URL
-			key.proof("GET", api, now().Add(-5*time.Minute), token, ""), // too old
-			key.proof("GET", api, now(), "another-token", ""),           // wrong ath
-			newDPoPKey().proof("GET", api, now(), token, ""),            // another key
+			key.Proof("POST", api, now(), token, ""),                    // wrong method
+			key.Proof("GET", h.URL()+"/api/me", now(), token, ""),       // wrong URL
+			key.Proof("GET", api, now().Add(-5*time.Minute), token, ""), // too old
+			key.Proof("GET", api, now(), "another-token", ""),           // wrong ath
+			dpoptest.NewKey().Proof("GET", api, now(), token, ""),       // another key
 		} {
 			callWith(token, bad).Status(http.StatusUnauthorized).JSON().Object().HasValue("reason", "invalid_dpop_proof")
 		}
@@ -126,20 +84,20 @@ var _ = Describe("DPoP (RFC 9449)", func() {
 	It("demands the server's nonce at the token endpoint and the API, which rotates on the virtual clock", func() {
 		Expect(h.Apply(fakeserver.Activation{{ID: "spec-dpop-nonce"}})).To(Succeed())
 		tokenURL := h.URL() + "/oauth/token"
-		r := tokenWith(key.proof("POST", tokenURL, now(), "", "")).Status(http.StatusBadRequest)
+		r := tokenWith(key.Proof("POST", tokenURL, now(), "", "")).Status(http.StatusBadRequest)
 		r.JSON().Object().HasValue("error", "use_dpop_nonce")
 		nonce := r.Header("DPoP-Nonce").NotEmpty().Raw()
-		obj := tokenWith(key.proof("POST", tokenURL, now(), "", nonce)).Status(http.StatusOK).JSON().Object()
+		obj := tokenWith(key.Proof("POST", tokenURL, now(), "", nonce)).Status(http.StatusOK).JSON().Object()
 		token := obj.Value("access_token").String().Raw()
 
 		api := h.URL() + "/api/items"
-		callWith(token, key.proof("GET", api, now(), token, nonce)).Status(http.StatusOK)
+		callWith(token, key.Proof("GET", api, now(), token, nonce)).Status(http.StatusOK)
 		h.Advance(30 * time.Second) // the nonce rotates
-		r = callWith(token, key.proof("GET", api, now(), token, nonce)).Status(http.StatusUnauthorized)
+		r = callWith(token, key.Proof("GET", api, now(), token, nonce)).Status(http.StatusUnauthorized)
 		r.Header("WWW-Authenticate").HasPrefix(`DPoP realm="authchaos", error="use_dpop_nonce"`)
 		fresh := r.Header("DPoP-Nonce").NotEmpty().Raw()
 		Expect(fresh).NotTo(Equal(nonce))
-		callWith(token, key.proof("GET", api, now(), token, fresh)).Status(http.StatusOK)
+		callWith(token, key.Proof("GET", api, now(), token, fresh)).Status(http.StatusOK)
 	})
 
 	It("announces DPoP in both metadata documents", func() {

@@ -30,10 +30,7 @@ func init() {
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()
 			k.DigestNonceTTL = p.Duration("ttl")
-			if k.RouteSchemes == nil {
-				k.RouteSchemes = map[string][]string{}
-			}
-			k.RouteSchemes[p["path"]] = []string{authn.Digest}
+			k.OnlySchemes(p["path"], authn.Digest)
 			return nil
 		},
 		Workload: Workload{

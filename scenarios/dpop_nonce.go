@@ -33,10 +33,7 @@ func init() {
 			// The token outlives the rotation: the refusal is about the
 			// nonce alone.
 			k.AccessTTL = 24 * time.Hour
-			if k.RouteSchemes == nil {
-				k.RouteSchemes = map[string][]string{}
-			}
-			k.RouteSchemes[p["path"]] = []string{authn.DPoP}
+			k.OnlySchemes(p["path"], authn.DPoP)
 			return nil
 		},
 		Workload: Workload{

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"github.com/authchaos/authchaos/internal/dpoptest"
 	"net/http"
 	"time"
 
@@ -15,24 +16,24 @@ import (
 var _ = Describe("dpop-nonce", func() {
 	It("demands the server's nonce at the token endpoint and the API, and again when it rotates", func() {
 		h := scenario("dpop-nonce")
-		key := newDPoPKey()
+		key := dpoptest.NewKey()
 		tokenURL, apiURL := h.URL()+"/oauth/token", h.URL()+"/api/items"
 		grant := func(proof string) *httpexpect.Response {
 			return h.e.POST("/oauth/token").WithBasicAuth(clientID, clientSecret).WithHeader("DPoP", proof).
 				WithFormField("grant_type", "client_credentials").WithFormField("scope", "read").Expect()
 		}
-		refused := grant(key.proof("POST", tokenURL, "", "")).Status(http.StatusBadRequest)
+		refused := grant(key.Proof("POST", tokenURL, time.Now(), "", "")).Status(http.StatusBadRequest)
 		refused.JSON().Object().HasValue("error", "use_dpop_nonce")
 		nonce := refused.Header("DPoP-Nonce").NotEmpty().Raw()
 		Expect(h.last()).To(journalEntry("/oauth/token", 400, journal.UseDPoPNonce))
 
-		ok := grant(key.proof("POST", tokenURL, "", nonce)).Status(http.StatusOK)
+		ok := grant(key.Proof("POST", tokenURL, time.Now(), "", nonce)).Status(http.StatusOK)
 		obj := ok.JSON().Object()
 		obj.HasValue("token_type", "DPoP")
 		token := obj.Value("access_token").String().Raw()
 
 		call := func(nonce string) *httpexpect.Response {
-			return h.e.GET("/api/items").WithHeader("Authorization", "DPoP "+token).WithHeader("DPoP", key.proof("GET", apiURL, token, nonce)).Expect()
+			return h.e.GET("/api/items").WithHeader("Authorization", "DPoP "+token).WithHeader("DPoP", key.Proof("GET", apiURL, time.Now(), token, nonce)).Expect()
 		}
 		call(nonce).Status(http.StatusOK)
 		// The route takes only DPoP: the same token as Bearer is refused.

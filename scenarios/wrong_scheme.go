@@ -28,10 +28,7 @@ func init() {
 		},
 		Install: func(env fault.Env, p Params) error {
 			k := env.Knobs()
-			if k.RouteSchemes == nil {
-				k.RouteSchemes = map[string][]string{}
-			}
-			k.RouteSchemes[p["path"]] = []string{p["scheme"]}
+			k.OnlySchemes(p["path"], p["scheme"])
 			return nil
 		},
 		Workload: Workload{

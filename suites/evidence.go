@@ -66,6 +66,15 @@ func Leaks(es []fakeserver.Entry) []fakeserver.Entry {
 	})
 }
 
+// entriesOf is every entry of the steps, in journal order.
+func entriesOf(steps []StepRecord) []fakeserver.Entry {
+	var all []fakeserver.Entry
+	for _, st := range steps {
+		all = append(all, st.Entries...)
+	}
+	return all
+}
+
 // SeqRange describes where entries sit in the journal, for messages.
 func SeqRange(es []fakeserver.Entry) string {
 	switch len(es) {

@@ -304,10 +304,7 @@ func containsAny(s string, names []string) bool {
 
 // judgeBackoff: keeps its credential, waits as Retry-After says.
 func judgeBackoff(f *findings, steps []StepRecord) {
-	var all []fakeserver.Entry
-	for _, st := range steps {
-		all = append(all, st.Entries...)
-	}
+	all := entriesOf(steps)
 	firstFail := slices.IndexFunc(all, func(e fakeserver.Entry) bool { return IsAPICall(e) && e.Status >= 400 })
 	if firstFail < 0 {
 		return

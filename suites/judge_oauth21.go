@@ -113,10 +113,7 @@ func nonceSource(e fakeserver.Entry) string {
 // authorization server's metadata, then one token request naming the
 // resource (RFC 8707), then the retry.
 func judgeDiscover(f *findings, steps []StepRecord) {
-	var all []fakeserver.Entry
-	for _, st := range steps {
-		all = append(all, st.Entries...)
-	}
+	all := entriesOf(steps)
 	tokens := Filter(all, IsTokenRequest)
 	if len(tokens) == 0 {
 		return // the step findings say the calls failed
@@ -154,10 +151,7 @@ func namesAPI(resource string) bool {
 // grows by 5 s at each slow_down; expired_token and access_denied end the
 // polling, and the flow is not started over.
 func judgePoll(f *findings, steps []StepRecord) {
-	var all []fakeserver.Entry
-	for _, st := range steps {
-		all = append(all, st.Entries...)
-	}
+	all := entriesOf(steps)
 	interval := 5 * time.Second // §3.2: the default when the server names none
 	var last *fakeserver.Entry
 	var ended *fakeserver.Entry // the refusal that ended the flow

@@ -84,6 +84,14 @@ type Knobs struct {
 	RouteRoles map[string][]string
 }
 
+// OnlySchemes makes the route at path accept exactly schemes.
+func (k *Knobs) OnlySchemes(path string, schemes ...string) {
+	if k.RouteSchemes == nil {
+		k.RouteSchemes = map[string][]string{}
+	}
+	k.RouteSchemes[path] = schemes
+}
+
 // StepUp is a route's RFC 9470 requirement.
 type StepUp struct {
 	Path   string
